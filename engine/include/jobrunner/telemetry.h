@@ -33,6 +33,8 @@ enum class EventKind {
 std::string_view to_string(EventKind k);
 
 struct Event {
+  explicit Event(EventKind k) : kind(k) {}
+
   EventKind kind;
   const Job* job = nullptr;  // for job_* and checkpoint_saved events
   std::optional<Outcome::Kind> outcome;
