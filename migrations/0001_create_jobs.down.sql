@@ -1,0 +1,3 @@
+DROP TABLE runners;
+DROP TABLE queues;
+DROP TABLE jobs;
