@@ -20,7 +20,9 @@ constexpr const char* kCreateTable =
 
 bool has_table(SQLite::Database& db) { return db.tableExists("jobrunner_migrations"); }
 
-std::string describe(const Migration& m) { return std::to_string(m.version) + " (" + std::string(m.name) + ")"; }
+std::string describe(const Migration& m) {
+  return std::to_string(m.version) + " (" + std::string(m.name) + ")";
+}
 
 }  // namespace
 
@@ -53,7 +55,8 @@ Result<std::vector<AppliedMigration>> Migrator::applied() {
   try {
     std::vector<AppliedMigration> out;
     if (!has_table(db_)) return out;
-    SQLite::Statement q(db_, "SELECT version, name, checksum, applied_at FROM jobrunner_migrations ORDER BY version");
+    SQLite::Statement q(
+        db_, "SELECT version, name, checksum, applied_at FROM jobrunner_migrations ORDER BY version");
     while (q.executeStep()) {
       out.push_back({q.getColumn(0).getInt(), q.getColumn(1).getString(), q.getColumn(2).getString(),
                      q.getColumn(3).getInt64()});
@@ -105,8 +108,8 @@ Status Migrator::validate() {
 Result<std::vector<Migration>> Migrator::up(std::optional<int> to, Timestamp now, bool dry_run) {
   const int target = to.value_or(latest_version());
   if (target < 0 || target > latest_version()) {
-    return Status::invalid("cannot migrate up to version " + std::to_string(target) + ": this build knows 1 to " +
-                           std::to_string(latest_version()));
+    return Status::invalid("cannot migrate up to version " + std::to_string(target) +
+                           ": this build knows 1 to " + std::to_string(latest_version()));
   }
   if (Status s = validate(); !s.is_ok()) return s;
   std::vector<Migration> done;

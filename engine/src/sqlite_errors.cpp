@@ -1,8 +1,8 @@
 #include "sqlite_errors.h"
 
+#include <SQLiteCpp/Exception.h>
 #include <sqlite3.h>
 
-#include <SQLiteCpp/Exception.h>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -33,7 +33,8 @@ Status status_from_current_exception(std::string_view what) {
     std::string message = prefix + e.what();
     switch (status_code_from_sqlite(code)) {
       case StatusCode::busy:
-        message += " (another process held the database lock past busy_timeout; retry, or raise busy_timeout)";
+        message +=
+            " (another process held the database lock past busy_timeout; retry, or raise busy_timeout)";
         break;
       case StatusCode::disk_full: message += " (free space on the database's volume)"; break;
       default: break;

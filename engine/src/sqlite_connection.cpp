@@ -1,0 +1,82 @@
+#include "sqlite_connection.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace jobrunner {
+
+// Per thread: the pools holding a connection for this thread, told to close it when the thread
+// ends. Without this a process that starts many short-lived threads would keep a connection (and
+// a file descriptor) for every thread it ever ran.
+class ThreadConnections {
+ public:
+  ~ThreadConnections() {
+    const auto self = std::this_thread::get_id();
+    for (auto& pool : pools_) {
+      if (auto p = pool.lock()) p->release(self);
+    }
+  }
+
+  void add(std::weak_ptr<ConnectionPool> pool) {
+    std::erase_if(pools_, [](const auto& p) { return p.expired(); });
+    pools_.push_back(std::move(pool));
+  }
+
+ private:
+  std::vector<std::weak_ptr<ConnectionPool>> pools_;
+};
+
+namespace {
+
+thread_local ThreadConnections thread_connections;
+
+}  // namespace
+
+Connection::Connection(const SqliteOptions& options, bool create)
+    : db_(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX | (create ? SQLite::OPEN_CREATE : 0),
+          static_cast<int>(options.busy_timeout.count())) {
+  db_.exec(options.synchronous == Synchronous::full ? "PRAGMA synchronous = FULL"
+                                                    : "PRAGMA synchronous = NORMAL");
+}
+
+CachedStatement Connection::statement(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    it = statements_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+  }
+  it->second->reset();
+  it->second->clearBindings();
+  return CachedStatement(*it->second);
+}
+
+Connection& ConnectionPool::get() {
+  const auto self = std::this_thread::get_id();
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = by_thread_.find(self); it != by_thread_.end()) return *it->second;
+  }
+  // Opened outside the lock: opening may wait on busy_timeout, and other threads need not wait.
+  auto c = std::make_unique<Connection>(options_, false);
+  Connection& ref = *c;
+  adopt(std::move(c));
+  return ref;
+}
+
+void ConnectionPool::adopt(std::unique_ptr<Connection> c) {
+  {
+    std::lock_guard lock(mu_);
+    by_thread_[std::this_thread::get_id()] = std::move(c);
+  }
+  thread_connections.add(weak_from_this());
+}
+
+void ConnectionPool::release(std::thread::id thread) {
+  std::unique_ptr<Connection> closing;
+  std::lock_guard lock(mu_);
+  if (auto it = by_thread_.find(thread); it != by_thread_.end()) {
+    closing = std::move(it->second);
+    by_thread_.erase(it);
+  }
+}
+
+}  // namespace jobrunner

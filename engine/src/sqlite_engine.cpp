@@ -1,0 +1,651 @@
+#include "jobrunner/sqlite_engine.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <limits>
+#include <mutex>
+#include <random>
+#include <tuple>
+
+#include "migrator.h"
+#include "sqlite_connection.h"
+#include "sqlite_errors.h"
+#include "sqlite_job_row.h"
+#include "sqlite_queries.h"
+
+namespace jobrunner {
+
+namespace {
+
+LeaseToken new_lease_token() {
+  thread_local std::mt19937_64 rng = [] {
+    std::random_device device;
+    std::seed_seq seed{device(), device(), device(), device()};
+    return std::mt19937_64(seed);
+  }();
+  LeaseToken token = 0;
+  // Zero is what an unset JobFinishParams carries; never hand it out.
+  while (token == 0) token = static_cast<LeaseToken>(rng() >> 1);
+  return token;
+}
+
+std::string error_entry(Timestamp at, const std::string& message) {
+  return json_text(json{{"at", at}, {"message", message}});
+}
+
+json state_names(std::span<const JobState> states) {
+  json names = json::array();
+  for (JobState s : states) names.push_back(std::string(to_string(s)));
+  return names;
+}
+
+std::vector<Job> read_jobs(CachedStatement& q) {
+  std::vector<Job> jobs;
+  while (q->executeStep()) jobs.push_back(read_job(*q));
+  return jobs;
+}
+
+std::string filter_where(const JobFilter& f) {
+  std::vector<std::string> terms;
+  if (!f.states.empty()) terms.emplace_back("state IN (SELECT value FROM json_each(:states))");
+  if (!f.queue.empty()) terms.emplace_back("queue = :queue");
+  if (!f.worker.empty()) terms.emplace_back("worker = :worker");
+  std::string where;
+  for (const std::string& t : terms) where += (where.empty() ? " WHERE " : " AND ") + t;
+  return where;
+}
+
+void bind_filter(SQLite::Statement& q, const JobFilter& f) {
+  if (!f.states.empty()) q.bind(":states", json_text(state_names(f.states)));
+  if (!f.queue.empty()) q.bind(":queue", f.queue);
+  if (!f.worker.empty()) q.bind(":worker", f.worker);
+}
+
+std::string job_name(JobId id) { return "job " + std::to_string(id); }
+
+// What a worker's in_transaction receives: the connection, inside the checkpoint's transaction.
+class SqliteTransaction final : public Transaction {
+ public:
+  explicit SqliteTransaction(SQLite::Database& db) : db_(db) {}
+  SQLite::Database* sqlite() override { return &db_; }
+
+ private:
+  SQLite::Database& db_;
+};
+
+class SqliteEngine final : public Engine {
+ public:
+  SqliteEngine(std::shared_ptr<ConnectionPool> pool, std::unique_ptr<Connection> watch)
+      : pool_(std::move(pool)), watch_(std::move(watch)) {}
+
+  std::string_view name() const override { return "durable"; }
+
+  Result<InsertResult> job_insert(const NewJob& job, Timestamp now) override {
+    if (Status s = validate(job); !s.is_ok()) return s;
+    InsertResult out;
+    Status s = write("inserting a job", [&](Connection& c) {
+      out = insert_one(c, job, now);
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return out;
+  }
+
+  Result<std::vector<InsertResult>> job_insert_many(std::span<const NewJob> jobs, Timestamp now) override {
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (Status s = validate(jobs[i]); !s.is_ok()) {
+        return Status::invalid("job " + std::to_string(i + 1) + " of " + std::to_string(jobs.size()) + ": " +
+                               s.message());
+      }
+    }
+    std::vector<InsertResult> out;
+    Status s = write("inserting jobs", [&](Connection& c) {
+      for (const NewJob& job : jobs) out.push_back(insert_one(c, job, now));
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return out;
+  }
+
+  Result<std::vector<Job>> job_claim(const JobClaimParams& p) override {
+    std::vector<Job> jobs;
+    if (p.limit <= 0) return jobs;
+    Status s = write("claiming jobs from queue " + p.queue, [&](Connection& c) {
+      auto q = c.statement(sql::kClaim);
+      q->bind(":now", p.now);
+      q->bind(":owner", p.owner);
+      q->bind(":token", new_lease_token());
+      q->bind(":expires", p.now + p.lease_duration.count());
+      q->bind(":queue", p.queue);
+      q->bind(":limit", p.limit);
+      jobs = read_jobs(q);
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    // RETURNING hands rows back in no promised order.
+    std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
+      return std::tie(a.priority, a.scheduled_at, a.id) < std::tie(b.priority, b.scheduled_at, b.id);
+    });
+    return jobs;
+  }
+
+  std::vector<Status> job_finish(std::span<const JobFinishParams> items) override {
+    std::vector<Status> out;
+    Status s = write("finishing jobs", [&](Connection& c) {
+      for (const JobFinishParams& item : items) out.push_back(finish_one(c, item));
+      return Status::ok();
+    });
+    if (!s.is_ok()) out.assign(items.size(), s);
+    return out;
+  }
+
+  Status job_checkpoint(const JobCheckpointParams& p) override {
+    return write("saving the checkpoint of " + job_name(p.id), [&](Connection& c) {
+      {
+        auto q = c.statement(sql::kCheckpoint);
+        bind_nullable_json(*q, ":checkpoint", p.checkpoint);
+        if (p.progress) {
+          q->bind(":done", p.progress->done);
+          q->bind(":total", p.progress->total);
+        }
+        q->bind(":id", p.id);
+        q->bind(":token", p.token);
+        if (q->exec() == 0) return stale(p.id, p.token);
+      }
+      if (p.in_transaction) {
+        SqliteTransaction tx(c.db());
+        try {
+          p.in_transaction(tx);
+        } catch (const SQLite::Exception&) {
+          return status_from_current_exception("checkpoint of " + job_name(p.id) + " not saved");
+        } catch (const std::exception& e) {
+          return Status::invalid("checkpoint of " + job_name(p.id) + " not saved: " + e.what());
+        } catch (...) {
+          return Status::invalid("checkpoint of " + job_name(p.id) + " not saved: unknown exception");
+        }
+      }
+      return Status::ok();
+    });
+  }
+
+  Result<std::vector<JobId>> job_lease_renew(const JobLeaseRenewParams& p) override {
+    std::vector<JobId> lost;
+    Status s = write("renewing leases", [&](Connection& c) {
+      for (const auto& [id, token] : p.jobs) {
+        auto q = c.statement(sql::kRenew);
+        q->bind(":expires", p.expires_at);
+        q->bind(":id", id);
+        q->bind(":token", token);
+        q->bind(":owner", p.owner);
+        if (q->exec() == 0) lost.push_back(id);
+      }
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return lost;
+  }
+
+  Result<std::int64_t> job_stage(Timestamp now) override {
+    std::int64_t staged = 0;
+    Status s = write("staging scheduled jobs", [&](Connection& c) {
+      auto q = c.statement(sql::kStage);
+      q->bind(":now", now);
+      staged = q->exec();
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return staged;
+  }
+
+  Result<RescueCounts> job_rescue(const JobRescueParams& p) override {
+    RescueCounts counts;
+    Status s = write("rescuing orphaned jobs", [&](Connection& c) {
+      counts = rescue(c, p);
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return counts;
+  }
+
+  Result<std::int64_t> job_prune(const JobPruneParams& p) override {
+    std::int64_t pruned = 0;
+    Status s = write("pruning finished jobs", [&](Connection& c) {
+      auto q = c.statement(sql::kPrune);
+      q->bind(":before", p.finished_before);
+      q->bind(":limit", p.limit);
+      pruned = q->exec();
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return pruned;
+  }
+
+  Result<Job> job_cancel(JobId id, Timestamp now) override {
+    Job job;
+    Status s = write("cancelling " + job_name(id), [&](Connection& c) {
+      auto current = find(c, id);
+      if (!current) return Status::not_found(job_name(id) + " does not exist");
+      if (is_final(current->state)) {
+        return Status::conflict(job_name(id) + " is already " + std::string(to_string(current->state)));
+      }
+      auto q = c.statement(sql::kCancel);
+      q->bind(":now", now);
+      q->bind(":id", id);
+      job = read_jobs(q).at(0);
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return job;
+  }
+
+  Result<Job> job_retry(JobId id, Timestamp now) override {
+    Job job;
+    Status s = write("retrying " + job_name(id), [&](Connection& c) {
+      auto current = find(c, id);
+      if (!current) return Status::not_found(job_name(id) + " does not exist");
+      if (current->state == JobState::available || current->state == JobState::executing) {
+        return Status::conflict(job_name(id) + " is " + std::string(to_string(current->state)) +
+                                ": only a job that is not available or executing can be retried");
+      }
+      auto q = c.statement(sql::kRetry);
+      q->bind(":now", now);
+      q->bind(":id", id);
+      job = read_jobs(q).at(0);
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return job;
+  }
+
+  Result<Job> job_get(JobId id) override {
+    std::optional<Job> job;
+    Status s = read("reading " + job_name(id), [&](Connection& c) {
+      job = find(c, id);
+      return job ? Status::ok() : Status::not_found(job_name(id) + " does not exist");
+    });
+    if (!s.is_ok()) return s;
+    return std::move(*job);
+  }
+
+  Result<std::vector<Job>> job_list(const JobFilter& f) override {
+    std::vector<Job> jobs;
+    // SQLite reads a negative LIMIT as no limit at all.
+    if (f.limit <= 0) return jobs;
+    Status s = read("listing jobs", [&](Connection& c) {
+      auto q = c.statement("SELECT " + kJobColumns + " FROM jobs" + filter_where(f) + " ORDER BY id " +
+                           (f.newest_first ? "DESC" : "ASC") + " LIMIT :limit");
+      bind_filter(*q, f);
+      q->bind(":limit", f.limit);
+      jobs = read_jobs(q);
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return jobs;
+  }
+
+  Result<std::vector<StateCount>> job_count(const JobFilter& f) override {
+    std::vector<StateCount> counts;
+    Status s = read("counting jobs", [&](Connection& c) {
+      auto q =
+          c.statement("SELECT queue, state, count(*) FROM jobs" + filter_where(f) + " GROUP BY queue, state");
+      bind_filter(*q, f);
+      while (q->executeStep()) {
+        auto state = parse_job_state(q->getColumn(1).getString());
+        if (!state.is_ok()) return state.status();
+        counts.push_back({q->getColumn(0).getString(), *state, q->getColumn(2).getInt64()});
+      }
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    std::sort(counts.begin(), counts.end(), [](const StateCount& a, const StateCount& b) {
+      return std::tie(a.queue, a.state) < std::tie(b.queue, b.state);
+    });
+    return counts;
+  }
+
+  Status queue_pause(const std::string& queue, Timestamp now) override { return queue_set(queue, true, now); }
+  Status queue_resume(const std::string& queue, Timestamp now) override {
+    return queue_set(queue, false, now);
+  }
+
+  Result<std::vector<QueueInfo>> queue_list() override {
+    std::vector<QueueInfo> queues;
+    Status s = read("listing queues", [&](Connection& c) {
+      auto q = c.statement(sql::kQueueList);
+      while (q->executeStep()) queues.push_back({q->getColumn(0).getString(), q->getColumn(1).getInt() != 0});
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return queues;
+  }
+
+  Status runner_register(const RunnerInfo& r) override {
+    return write("registering runner " + r.id, [&](Connection& c) {
+      auto q = c.statement(sql::kRunnerRegister);
+      q->bind(":id", r.id);
+      q->bind(":host", r.host);
+      q->bind(":boot_id", r.boot_id);
+      q->bind(":pid", r.pid);
+      q->bind(":pid_start", r.pid_start);
+      q->bind(":started_at", r.started_at);
+      q->bind(":heartbeat_at", r.heartbeat_at);
+      q->exec();
+      return Status::ok();
+    });
+  }
+
+  Status runner_unregister(const std::string& id) override {
+    return write("unregistering runner " + id, [&](Connection& c) {
+      auto q = c.statement(sql::kRunnerUnregister);
+      q->bind(":id", id);
+      q->exec();
+      return Status::ok();
+    });
+  }
+
+  Result<std::vector<RunnerInfo>> runner_list() override {
+    std::vector<RunnerInfo> runners;
+    Status s = read("listing runners", [&](Connection& c) {
+      auto q = c.statement(sql::kRunnerList);
+      while (q->executeStep()) {
+        runners.push_back({q->getColumn(0).getString(), q->getColumn(1).getString(),
+                           q->getColumn(2).getString(), q->getColumn(3).getInt64(),
+                           q->getColumn(4).getInt64(), q->getColumn(5).getInt64(),
+                           q->getColumn(6).getInt64()});
+      }
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return runners;
+  }
+
+  // Read on a connection that never writes, so that a commit by any other connection, in this
+  // process or another, changes it (SQLite leaves a connection's data_version alone for its own
+  // commits). One connection also makes values read from different threads comparable.
+  Result<std::uint64_t> data_version() override {
+    try {
+      std::lock_guard lock(watch_mu_);
+      auto q = watch_->statement("PRAGMA data_version");
+      q->executeStep();
+      return static_cast<std::uint64_t>(q->getColumn(0).getInt64());
+    } catch (...) {
+      return status_from_current_exception("reading data_version");
+    }
+  }
+
+ private:
+  // Runs body(connection) in BEGIN IMMEDIATE, committing when it returns ok. The mutex queues this
+  // process's writers here instead of in SQLite's busy handler, which polls with sleeps;
+  // busy_timeout is left for writers in other processes.
+  template <class Body>
+  Status write(const std::string& what, Body&& body) {
+    // A checkpoint's in_transaction runs while this thread holds the write lock; a write from it
+    // would wait on itself forever.
+    if (writing_ == this) {
+      return Status::invalid(what +
+                             ": the engine cannot be written to from inside a checkpoint's in_transaction;"
+                             " write through Transaction::sqlite() instead");
+    }
+    try {
+      std::lock_guard lock(write_mu_);
+      Connection& c = pool_->get();
+      SQLite::Transaction tx(c.db(), SQLite::TransactionBehavior::IMMEDIATE);
+      writing_ = this;
+      Status s = body(c);
+      writing_ = nullptr;
+      if (s.is_ok()) tx.commit();
+      return s;
+    } catch (...) {
+      writing_ = nullptr;
+      return status_from_current_exception(what);
+    }
+  }
+
+  // A read is one statement, consistent on its own; it needs neither the mutex nor a transaction.
+  template <class Body>
+  Status read(const std::string& what, Body&& body) {
+    try {
+      return body(pool_->get());
+    } catch (...) {
+      return status_from_current_exception(what);
+    }
+  }
+
+  static Status stale(JobId id, LeaseToken token) {
+    return Status::stale(job_name(id) + " no longer holds lease " + std::to_string(token) +
+                         " (it was finished, cancelled, rescued or released)");
+  }
+
+  static std::optional<Job> find(Connection& c, JobId id) {
+    auto q = c.statement(sql::kSelectJob);
+    q->bind(":id", id);
+    if (!q->executeStep()) return std::nullopt;
+    return read_job(*q);
+  }
+
+  static InsertResult insert_one(Connection& c, const NewJob& job, Timestamp now) {
+    std::optional<std::string> key;
+    if (job.unique) {
+      key = unique_key_for(job);
+      auto q = c.statement(sql::kFindDuplicate);
+      q->bind(":key", *key);
+      q->bind(":since", job.unique->period.count() == 0 ? std::numeric_limits<Timestamp>::min()
+                                                        : now - job.unique->period.count());
+      q->bind(":states", json_text(state_names(job.unique->states)));
+      if (q->executeStep()) return {read_job(*q), true};
+    }
+    const Timestamp scheduled_at = job.scheduled_at.value_or(now);
+    auto q = c.statement(sql::kInsertJob);
+    q->bind(":queue", job.queue);
+    q->bind(":worker", job.worker);
+    q->bind(":args", json_text(job.args));
+    q->bind(":state", std::string(to_string(scheduled_at > now ? JobState::scheduled : JobState::available)));
+    q->bind(":priority", job.priority.value_or(0));
+    q->bind(":max_attempts", job.max_attempts);
+    q->bind(":now", now);
+    q->bind(":scheduled_at", scheduled_at);
+    q->bind(":meta", json_text(job.meta));
+    q->bind(":tags", json_text(job.tags));
+    if (key) q->bind(":unique_key", *key);
+    return {read_jobs(q).at(0), false};
+  }
+
+  static Status finish_one(Connection& c, const JobFinishParams& p) {
+    const std::string* query = nullptr;
+    switch (p.kind) {
+      case FinishKind::complete: query = &sql::kComplete; break;
+      case FinishKind::error: query = &sql::kError; break;
+      case FinishKind::discard:
+      case FinishKind::cancel: query = &sql::kEnd; break;
+      case FinishKind::snooze: query = &sql::kSnooze; break;
+      case FinishKind::interrupt: query = &sql::kInterrupt; break;
+    }
+    if (query == nullptr)
+      return Status::invalid("unknown FinishKind " + std::to_string(static_cast<int>(p.kind)));
+    auto q = c.statement(*query);
+    q->bind(":id", p.id);
+    q->bind(":token", p.token);
+    switch (p.kind) {
+      case FinishKind::complete:
+        q->bind(":now", p.now);
+        bind_nullable_json(*q, ":result", p.result);
+        break;
+      case FinishKind::error:
+        q->bind(":now", p.now);
+        q->bind(":at", p.scheduled_at);
+        q->bind(":entry", error_entry(p.now, p.message));
+        break;
+      case FinishKind::discard:
+      case FinishKind::cancel:
+        q->bind(":state", std::string(to_string(p.kind == FinishKind::discard ? JobState::discarded
+                                                                              : JobState::cancelled)));
+        q->bind(":now", p.now);
+        q->bind(":entry", error_entry(p.now, p.message));
+        break;
+      case FinishKind::snooze: q->bind(":at", p.scheduled_at); break;
+      case FinishKind::interrupt: q->bind(":now", p.now); break;
+    }
+    return q->exec() == 0 ? stale(p.id, p.token) : Status::ok();
+  }
+
+  struct Orphan {
+    JobId id;
+    int attempt;
+    int max_attempts;
+    std::string owner;
+    Timestamp expires_at;
+  };
+
+  static RescueCounts rescue(Connection& c, const JobRescueParams& p) {
+    json dead = json::array();
+    for (const std::string& owner : p.dead_owners) dead.push_back(owner);
+    std::vector<Orphan> orphans;
+    {
+      auto q = c.statement(sql::kOrphans);
+      q->bind(":now", p.now);
+      q->bind(":dead", json_text(dead));
+      while (q->executeStep()) {
+        orphans.push_back({q->getColumn(0).getInt64(), q->getColumn(1).getInt(), q->getColumn(2).getInt(),
+                           q->getColumn(3).getString(), q->getColumn(4).getInt64()});
+      }
+    }
+    RescueCounts counts;
+    for (const Orphan& o : orphans) {
+      const bool owner_dead =
+          std::find(p.dead_owners.begin(), p.dead_owners.end(), o.owner) != p.dead_owners.end();
+      std::string why = owner_dead ? "runner " + o.owner + " stopped without finishing the job"
+                                   : "the lease of runner " + o.owner + " expired at " +
+                                         std::to_string(o.expires_at) + " without the job finishing";
+      why += " (attempt " + std::to_string(o.attempt) + " of " + std::to_string(o.max_attempts) + ")";
+      const bool spent = o.attempt >= o.max_attempts;
+      auto q = c.statement(spent ? sql::kRescueDiscard : sql::kRescue);
+      q->bind(":id", o.id);
+      if (spent) q->bind(":now", p.now);
+      q->bind(":entry",
+              error_entry(p.now, spent ? "orphaned too often, discarded: " + why : "orphaned: " + why));
+      q->exec();
+      ++(spent ? counts.discarded : counts.rescued);
+    }
+    return counts;
+  }
+
+  Status queue_set(const std::string& queue, bool paused, Timestamp now) {
+    if (!valid_queue_name(queue)) {
+      return Status::invalid("invalid queue name '" + queue +
+                             "': use 1-64 characters of letters, digits, '_', '-' or '.'");
+    }
+    return write((paused ? "pausing queue " : "resuming queue ") + queue, [&](Connection& c) {
+      auto q = c.statement(sql::kQueueSet);
+      q->bind(":name", queue);
+      q->bind(":paused", paused ? 1 : 0);
+      q->bind(":now", now);
+      q->exec();
+      return Status::ok();
+    });
+  }
+
+  static thread_local const SqliteEngine* writing_;
+
+  std::shared_ptr<ConnectionPool> pool_;
+  std::mutex write_mu_;
+  std::mutex watch_mu_;
+  std::unique_ptr<Connection> watch_;
+};
+
+thread_local const SqliteEngine* SqliteEngine::writing_ = nullptr;
+
+// What the file at options.path holds, learned by reading only.
+struct Inspection {
+  bool empty = false;  // no tables at all (or only an empty migrations table): a new database
+  int version = 0;
+};
+
+std::string list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+Result<Inspection> inspect(SQLite::Database& db, Migrator& migrator, const std::string& path) {
+  std::vector<std::string> tables;
+  try {
+    SQLite::Statement q(
+        db,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+        " AND name != 'jobrunner_migrations' ORDER BY name");
+    while (q.executeStep()) tables.push_back(q.getColumn(0).getString());
+  } catch (const SQLite::Exception& e) {
+    if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB) {
+      return Status{StatusCode::corrupt,
+                    path + " is not a SQLite database (" + e.what() +
+                        "); it was left untouched: give jobrunner a new file or one it created"};
+    }
+    return status_from_current_exception("reading " + path);
+  }
+  auto version = migrator.current_version();
+  if (!version.is_ok()) return version.status();
+  const bool has_migrations = db.tableExists("jobrunner_migrations");
+  if (*version == 0 && tables.empty()) return Inspection{true, 0};
+  if (!has_migrations || *version == 0) {
+    return Status{StatusCode::corrupt,
+                  path + " is a SQLite database but not a jobrunner one (it has tables " + list(tables) +
+                      "); it was left untouched: give jobrunner a new file or one it created"};
+  }
+  return Inspection{false, *version};
+}
+
+// Refuses a schema this build cannot use; reads only.
+Status check_schema(const Inspection& found, Migrator& migrator, const SqliteOptions& options) {
+  const int latest = migrator.latest_version();
+  if (found.version > latest) {
+    return {StatusCode::schema_mismatch,
+            "database schema is version " + std::to_string(found.version) + ", newer than this build's " +
+                std::to_string(latest) + ": it was written by a newer jobrunner; run that version instead"};
+  }
+  if (found.version < latest && !found.empty && !options.migrate) {
+    return {StatusCode::schema_mismatch, "database schema is version " + std::to_string(found.version) +
+                                             ", this build needs " + std::to_string(latest) +
+                                             ": run `jobrunner-migrate up` (or start with --migrate)"};
+  }
+  return migrator.validate();
+}
+
+// Switching to WAL takes an exclusive lock, so it is done only when the file is not in WAL yet.
+void enable_wal(SQLite::Database& db) {
+  std::string mode;
+  {
+    SQLite::Statement q(db, "PRAGMA journal_mode");
+    if (q.executeStep()) mode = q.getColumn(0).getString();
+  }
+  if (mode != "wal") db.exec("PRAGMA journal_mode = WAL");
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Engine>> open_sqlite_engine(const SqliteOptions& options) {
+  if (options.path.empty()) return Status::invalid("SqliteOptions.path is empty: name the database file");
+  if (options.busy_timeout.count() < 0) return Status::invalid("SqliteOptions.busy_timeout is negative");
+  try {
+    auto first = std::make_unique<Connection>(options, true);
+    Migrator migrator(first->db());
+    auto found = inspect(first->db(), migrator, options.path);
+    if (!found.is_ok()) return found.status();
+    if (Status s = check_schema(*found, migrator, options); !s.is_ok()) return s;
+
+    // Only now, with the file known to be ours (or new), does anything get written.
+    enable_wal(first->db());
+    auto applied = migrator.up(std::nullopt, SystemClock().now());
+    if (!applied.is_ok()) return applied.status();
+
+    auto pool = std::make_shared<ConnectionPool>(options);
+    pool->adopt(std::move(first));
+    auto watch = std::make_unique<Connection>(options, false);
+    return std::shared_ptr<Engine>(std::make_shared<SqliteEngine>(std::move(pool), std::move(watch)));
+  } catch (...) {
+    return status_from_current_exception("opening " + options.path);
+  }
+}
+
+}  // namespace jobrunner
