@@ -103,6 +103,7 @@ class Runner::Impl {
   std::map<JobId, std::shared_ptr<Execution>> running_;
   std::vector<std::thread> threads_;
   std::thread stopper_;
+  int producers_ = 0;  // producer threads not yet returned
   bool hard_stop_ = false;
   bool tick_now_ = false;
   Timestamp deadline_ = 0;
@@ -114,7 +115,8 @@ class Runner::Impl {
  private:
   void produce(QueueState& q);
   void execute_loop(QueueState& q);
-  void run(const std::shared_ptr<Execution>& exec);
+  // Runs the job and records its outcome; returns the event that reports how it ended.
+  Event run(const std::shared_ptr<Execution>& exec, bool& interrupted);
   Status finish(const JobFinishParams& p, const Job& job);
   void give_back(std::vector<Job> jobs);
   void tick_loop();
@@ -144,6 +146,7 @@ Status Runner::Impl::start() {
     q->config = config;
     QueueState* raw = q.get();
     queues_.emplace(config.name, std::move(q));
+    ++producers_;
     threads_.emplace_back([this, raw] { produce(*raw); });
     for (int i = 0; i < config.concurrency; ++i) threads_.emplace_back([this, raw] { execute_loop(*raw); });
   }
@@ -168,6 +171,13 @@ RunnerInfo Runner::Impl::registration() const {
 
 void Runner::Impl::produce(QueueState& q) {
   std::unique_lock lock(mu_);
+  struct Exit {  // runs with the lock held
+    Impl& impl;
+    ~Exit() {
+      --impl.producers_;
+      impl.state_cv_.notify_all();
+    }
+  } on_exit{*this};
   while (true) {
     q.claim_cv.wait(lock, [&] { return phase_ != Phase::running || (q.want_claim && q.free_slots() > 0); });
     if (phase_ != Phase::running) return;
@@ -187,6 +197,7 @@ void Runner::Impl::produce(QueueState& q) {
     if (phase_ != Phase::running) {
       lock.unlock();
       give_back(std::move(*claimed));
+      lock.lock();
       return;
     }
     for (Job& job : *claimed) {
@@ -211,16 +222,23 @@ void Runner::Impl::execute_loop(QueueState& q) {
     auto exec = std::make_shared<Execution>(std::move(job), *engine_, *clock_, telemetry_, *logger_);
     running_[exec->job().id] = exec;
     lock.unlock();
-    run(exec);
+    bool interrupted = false;
+    Event ended = run(exec, interrupted);
     lock.lock();
     running_.erase(exec->job().id);
     --q.running;
+    if (phase_ == Phase::draining && !ended.stale) {
+      ++(interrupted ? report_.interrupted : report_.completed);
+    }
+    lock.unlock();
+    telemetry_.emit(ended);
+    lock.lock();
     q.claim_cv.notify_one();
     state_cv_.notify_all();
   }
 }
 
-void Runner::Impl::run(const std::shared_ptr<Execution>& exec) {
+Event Runner::Impl::run(const std::shared_ptr<Execution>& exec, bool& interrupted) {
   const Job& job = exec->job();
   const Worker* worker = workers_->find(job.worker);
   Event start{EventKind::job_start};
@@ -255,29 +273,17 @@ void Runner::Impl::run(const std::shared_ptr<Execution>& exec) {
 
   JobFinishParams p = detail::finish_params_for(*exec, *outcome, worker, now);
   Status s = finish(p, job);
-  bool released = exec->lease_given_up();
+  interrupted = p.kind == FinishKind::interrupt;
 
-  Event stop{p.kind == FinishKind::interrupt ? EventKind::job_interrupted : EventKind::job_stop};
+  Event stop{interrupted ? EventKind::job_interrupted : EventKind::job_stop};
   stop.job = &job;
   stop.outcome = outcome->kind();
   stop.stop_reason = exec->stop_reason();
   stop.duration = duration;
   stop.progress = job.progress;
   stop.message = outcome->message();
-  if (s.code() == StatusCode::stale_lease) {
-    stop.kind = EventKind::job_stale;
-    stop.message = s.message();
-  }
-  telemetry_.emit(stop);
-
-  std::lock_guard lock(mu_);
-  if (phase_ == Phase::draining && !released) {
-    if (p.kind == FinishKind::interrupt) {
-      ++report_.interrupted;
-    } else {
-      ++report_.completed;
-    }
-  }
+  stop.stale = s.code() == StatusCode::stale_lease;
+  return stop;
 }
 
 Status Runner::Impl::finish(const JobFinishParams& p, const Job& job) {
@@ -554,6 +560,9 @@ StopReport Runner::Impl::stop(std::optional<Millis> grace) {
   telemetry_.emit(draining);
   give_back(std::move(unstarted));
   lock.lock();
+  // A claim in flight when the stop began is given back by its producer; wait for that, so that no
+  // job is left executing under this runner once stop() returns.
+  state_cv_.wait(lock, [&] { return producers_ == 0; });
 
   auto settled = [&] {
     return running_.empty() || hard_stop_ || clock_->now() >= deadline_;

@@ -21,6 +21,11 @@ std::string progress_text(const std::optional<Progress>& p) {
 
 void log_stop(spdlog::logger& log, const Event& e) {
   const Job& job = *e.job;
+  if (e.stale) {
+    log.warn("{} ended ({}) after {} but no longer held its lease: the outcome was not recorded", describe(job),
+             to_string(*e.outcome), human_duration(e.duration));
+    return;
+  }
   switch (*e.outcome) {
     case Outcome::Kind::ok:
       log.info("{} completed in {}", describe(job), human_duration(e.duration));
@@ -51,6 +56,10 @@ Telemetry::Handler make_log_handler(std::shared_ptr<spdlog::logger> logger) {
         log->error("{} threw after {}: {}", describe(*e.job), human_duration(e.duration), e.message);
         break;
       case EventKind::job_interrupted:
+        if (e.stale) {
+          log_stop(*log, e);
+          break;
+        }
         log->info("{} interrupted after {}{}: back to available with its checkpoint, attempt not spent",
                   describe(*e.job), human_duration(e.duration), progress_text(e.progress));
         break;
@@ -60,7 +69,7 @@ Telemetry::Handler make_log_handler(std::shared_ptr<spdlog::logger> logger) {
                   describe(*e.job), human_duration(e.duration), e.message.empty() ? "" : " (" + e.message + ")");
         break;
       case EventKind::job_stale:
-        log->warn("{}: write rejected, the job no longer holds its lease ({})", describe(*e.job), e.message);
+        log->warn("{}: checkpoint rejected, the job no longer holds its lease ({})", describe(*e.job), e.message);
         break;
       case EventKind::checkpoint_saved:
         log->debug("{} saved a checkpoint{}", describe(*e.job), progress_text(e.progress));

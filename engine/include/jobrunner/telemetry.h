@@ -20,7 +20,7 @@ enum class EventKind {
   job_exception,     // message, duration: perform() threw (recorded as an error)
   job_interrupted,   // duration: returned interrupted on a stop
   job_released,      // still running at the shutdown deadline: lease given up
-  job_stale,         // message: a write on behalf of the job was rejected by its lease fence
+  job_stale,         // message: a checkpoint on behalf of the job was rejected by its lease fence
   checkpoint_saved,  // job, progress
   jobs_rescued,      // count: orphans put back to available; discarded: orphans out of attempts
   jobs_staged,       // count
@@ -45,6 +45,8 @@ struct Event {
   std::int64_t count = 0;
   std::int64_t discarded = 0;
   std::string message;
+  // job_stop, job_interrupted: the outcome was not recorded because the job had lost its lease.
+  bool stale = false;
 };
 
 // A list of handlers. Handlers run on the thread that emits, so they must be quick and must not

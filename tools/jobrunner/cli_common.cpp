@@ -1,0 +1,55 @@
+#include "cli_common.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "jobrunner/sqlite_engine.h"
+
+namespace jobrunner::cli {
+
+std::string default_db_path() {
+  const char* env = std::getenv("JOBRUNNER_DB");
+  return env != nullptr && *env != '\0' ? env : "./data/jobrunner.db";
+}
+
+std::shared_ptr<Engine> open_durable(const std::string& path, bool migrate) {
+  namespace fs = std::filesystem;
+  fs::path p(path);
+  if (fs::is_directory(p)) {
+    throw RuntimeError("--db " + path + " is a directory: name a database file inside it, e.g. " +
+                       (p / "jobrunner.db").string());
+  }
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(p.parent_path(), ec);
+    if (ec) {
+      throw RuntimeError("cannot create the directory " + p.parent_path().string() + " for the database: " +
+                         ec.message());
+    }
+  }
+  SqliteOptions options;
+  options.path = path;
+  options.migrate = migrate;
+  auto engine = open_sqlite_engine(options);
+  if (!engine.is_ok()) throw RuntimeError(path + ": " + engine.status().message());
+  return *engine;
+}
+
+json parse_json_object(const std::string& text, const std::string& what) {
+  json value;
+  try {
+    value = json::parse(text);
+  } catch (const json::exception& e) {
+    throw UsageError(what + " is not valid JSON: " + e.what());
+  }
+  if (!value.is_object()) throw UsageError(what + " must be a JSON object, not " + value.type_name());
+  return value;
+}
+
+void check(const Status& s, const std::string& doing) {
+  if (s.is_ok()) return;
+  if (s.code() == StatusCode::invalid_argument) throw UsageError(doing + ": " + s.message());
+  throw RuntimeError(doing + ": " + s.message());
+}
+
+}  // namespace jobrunner::cli

@@ -1,0 +1,42 @@
+// What every jobrunner subcommand shares: exit codes, errors, the database path, opening engines.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "jobrunner/engine.h"
+
+namespace jobrunner::cli {
+
+// 0 ok; 1 a runtime error (the message says what to do); 2 a usage error (nothing was changed).
+enum ExitCode { kExitOk = 0, kExitRuntime = 1, kExitUsage = 2 };
+
+// Bad flags, bad JSON, bad durations: exit 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Anything else that stops a command: exit 1.
+struct RuntimeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// $JOBRUNNER_DB, else ./data/jobrunner.db.
+std::string default_db_path();
+
+// Opens the durable engine at path, creating its directory if missing. Throws RuntimeError with a
+// message that says what to do (migrate, wrong file, permissions).
+std::shared_ptr<Engine> open_durable(const std::string& path, bool migrate);
+
+// Parses --args: a JSON object. Throws UsageError otherwise.
+json parse_json_object(const std::string& text, const std::string& what);
+
+// Throws RuntimeError (or UsageError for invalid_argument) when s is not ok.
+void check(const Status& s, const std::string& doing);
+template <class T>
+T check(Result<T> r, const std::string& doing) {
+  check(r.status(), doing);
+  return std::move(r).value();
+}
+
+}  // namespace jobrunner::cli
