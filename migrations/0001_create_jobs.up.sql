@@ -36,9 +36,9 @@ CREATE INDEX jobs_claim ON jobs (queue, priority, scheduled_at, id) WHERE state 
 -- The stager: scheduled and retryable jobs whose time has come.
 CREATE INDEX jobs_stage ON jobs (scheduled_at) WHERE state IN ('scheduled', 'retryable');
 
--- The rescuer: executing jobs whose lease has expired, or whose runner is gone.
+-- The rescuer: executing jobs whose lease has expired. Looking for the jobs of dead runners scans
+-- this index too, which holds only the executing jobs, never more than the runners' slots.
 CREATE INDEX jobs_rescue ON jobs (lease_expires_at) WHERE state = 'executing';
-CREATE INDEX jobs_lease_owner ON jobs (lease_owner) WHERE state = 'executing';
 
 -- Unique inserts: earlier jobs with the same key.
 CREATE INDEX jobs_unique ON jobs (unique_key, inserted_at) WHERE unique_key IS NOT NULL;

@@ -568,22 +568,14 @@ std::string list(const std::vector<std::string>& names) {
   return out;
 }
 
+// Throws SQLite::Exception when the file cannot be read (SQLITE_NOTADB when it is not SQLite).
 Result<Inspection> inspect(SQLite::Database& db, Migrator& migrator, const std::string& path) {
   std::vector<std::string> tables;
-  try {
-    SQLite::Statement q(
-        db,
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-        " AND name != 'jobrunner_migrations' ORDER BY name");
-    while (q.executeStep()) tables.push_back(q.getColumn(0).getString());
-  } catch (const SQLite::Exception& e) {
-    if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB) {
-      return Status{StatusCode::corrupt,
-                    path + " is not a SQLite database (" + e.what() +
-                        "); it was left untouched: give jobrunner a new file or one it created"};
-    }
-    return status_from_current_exception("reading " + path);
-  }
+  SQLite::Statement q(
+      db,
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+      " AND name != 'jobrunner_migrations' ORDER BY name");
+  while (q.executeStep()) tables.push_back(q.getColumn(0).getString());
   auto version = migrator.current_version();
   if (!version.is_ok()) return version.status();
   const bool has_migrations = db.tableExists("jobrunner_migrations");
@@ -643,6 +635,13 @@ Result<std::shared_ptr<Engine>> open_sqlite_engine(const SqliteOptions& options)
     pool->adopt(std::move(first));
     auto watch = std::make_unique<Connection>(options, false);
     return std::shared_ptr<Engine>(std::make_shared<SqliteEngine>(std::move(pool), std::move(watch)));
+  } catch (const SQLite::Exception& e) {
+    if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB) {
+      return Status{StatusCode::corrupt,
+                    options.path + " is not a SQLite database (" + e.what() +
+                        "); it was left untouched: give jobrunner a new file or one it created"};
+    }
+    return status_from_current_exception("opening " + options.path);
   } catch (...) {
     return status_from_current_exception("opening " + options.path);
   }
