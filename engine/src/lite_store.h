@@ -53,7 +53,8 @@ struct StoredJob {
   JobId id = 0;
   QueueMap::value_type* queue = nullptr;
   const std::string* worker = nullptr;  // interned: jobs of one worker share the name
-  json args;
+  // Compact JSON text: a fraction of the memory of the parsed object, which is rebuilt on reading.
+  std::string args;
   JobState state = JobState::available;
   int priority = 0;
   int attempt = 0;
