@@ -20,9 +20,13 @@ class NoDatabase final : public Transaction {
   SQLite::Database* sqlite() override { return nullptr; }
 };
 
+bool wants(const JobFilter& f, const std::string& queue, JobState state) {
+  return (f.queue.empty() || f.queue == queue) &&
+         (f.states.empty() || std::find(f.states.begin(), f.states.end(), state) != f.states.end());
+}
+
 bool matches(const JobFilter& f, const StoredJob& s) {
-  return (f.states.empty() || std::find(f.states.begin(), f.states.end(), s.state) != f.states.end()) &&
-         (f.queue.empty() || f.queue == s.queue->first) && (f.worker.empty() || f.worker == *s.worker);
+  return wants(f, s.queue->first, s.state) && (f.worker.empty() || f.worker == *s.worker);
 }
 
 Status stale(JobId id, LeaseToken token) {
@@ -237,8 +241,9 @@ class LiteEngine final : public Engine {
     std::lock_guard lock(mu_);
     StoredJob* s = store_.find(id);
     if (s == nullptr) return not_found(id);
-    if (is_final(s->state))
+    if (is_final(s->state)) {
       return Status::conflict("job " + std::to_string(id) + " is already " + state_of(*s));
+    }
     store_.update(*s, [&](StoredJob& j) { finalize(j, JobState::cancelled, now); });
     return store_.to_job(*s);
   }
@@ -299,10 +304,7 @@ class LiteEngine final : public Engine {
     std::vector<StateCount> out;
     for (const auto& [key, count] : tally) {
       const auto& [queue, state] = key;
-      const bool wanted =
-          (f.queue.empty() || f.queue == queue) &&
-          (f.states.empty() || std::find(f.states.begin(), f.states.end(), state) != f.states.end());
-      if (count > 0 && wanted) out.push_back(StateCount{queue, state, count});
+      if (count > 0 && wants(f, queue, state)) out.push_back(StateCount{queue, state, count});
     }
     return out;
   }
