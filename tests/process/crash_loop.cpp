@@ -70,9 +70,7 @@ TEST_CASE("crash loop: jobs killed at random moments complete with every chunk c
   // Orphans are rescued as the runner starts (their owner's pid is gone), not when a lease expires (30 s).
   CHECK(max_of(orphan_to_rerun_ms) < 2'000);
 
-  std::cout << "crash loop: " << kills << " kills survived, " << loop.rounds() << " rounds of "
-            << loop.options.jobs << " jobs x " << loop.options.chunks << " chunks of "
-            << loop.options.chunk_ms << " ms\n"
+  std::cout << "crash loop: " << kills << " kills survived, " << loop.workload() << "\n"
             << "crash loop: chunk re-executions per kill: max " << max_of(redone_per_kill) << ", mean "
             << mean_of(redone_per_kill) << "\n"
             << "crash loop: restart to orphan running again: median " << median_of(orphan_to_rerun_ms)

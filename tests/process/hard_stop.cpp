@@ -44,7 +44,7 @@ TEST_CASE("hard stop: a second SIGTERM during the grace wait releases the jobs a
   options.chunks = kChunks;
   options.announce_chunks = true;
   // Chunks long enough that the first SIGTERM arrives while chunk 1 runs: it finishes and is saved.
-  options.chunk_ms = "300";
+  options.set_chunk(Millis(300));
   HostLoop loop(options);
   HostRun first = loop.start();
   wait_for_chunk(*first.child, 1);
@@ -54,7 +54,7 @@ TEST_CASE("hard stop: a second SIGTERM during the grace wait releases the jobs a
   REQUIRE(describe_status(*first_status) == "exited 0");
 
   // Now chunk 2 of each job is a long one; the first SIGTERM waits for it, the second does not.
-  loop.options.chunk_ms = std::to_string(kSlowChunk.count());
+  loop.options.set_chunk(kSlowChunk);
   HostRun slow = loop.start();
   wait_for_chunk(*slow.child, 2);
   slow.child->signal(SIGTERM);
@@ -76,7 +76,7 @@ TEST_CASE("hard stop: a second SIGTERM during the grace wait releases the jobs a
     CHECK(job.next_chunk == 2);
   }
 
-  loop.options.chunk_ms = "20";
+  loop.options.set_chunk(Millis(20));
   loop.run_to_completion();
   std::map<JobId, std::int64_t> starts = loop.starts();
   for (const JobSample& job : loop.sample()) {

@@ -166,7 +166,8 @@ HostRun HostLoop::start() {
                                    "--run-id=" + std::to_string(run.id),
                                    "--jobs=" + std::to_string(options.jobs),
                                    "--chunks=" + std::to_string(options.chunks),
-                                   "--chunk-ms=" + options.chunk_ms,
+                                   "--chunk-ms=" + std::to_string(options.chunk_min.count()) + ":" +
+                                       std::to_string(options.chunk_max.count()),
                                    "--grace-ms=" + std::to_string(options.grace.count())};
   if (!unfinished) {
     argv.push_back("--enqueue");
@@ -192,6 +193,12 @@ void HostLoop::run_to_completion() {
   REQUIRE(status);
   REQUIRE(describe_status(*status) == "exited 0");
   CHECK(run.child->wait_for_line("DONE", Millis(0)));
+}
+
+std::string HostLoop::workload() const {
+  return std::to_string(rounds_) + " rounds of " + std::to_string(options.jobs) + " jobs x " +
+         std::to_string(options.chunks) + " chunks of " + std::to_string(options.chunk_min.count()) + "-" +
+         std::to_string(options.chunk_max.count()) + " ms";
 }
 
 std::vector<JobSample> HostLoop::sample() {

@@ -72,7 +72,11 @@ struct JobSample {
 struct HostOptions {
   int jobs = 6;
   std::int64_t chunks = 20;
-  std::string chunk_ms = "20:40";
+  // Each chunk works for a time between these, varying with job, chunk and run.
+  Millis chunk_min{20};
+  Millis chunk_max{40};
+
+  void set_chunk(Millis d) { chunk_min = chunk_max = d; }
   Millis grace{30'000};
   bool exit_when_done = true;
   bool announce_chunks = false;
@@ -114,7 +118,8 @@ class HostLoop {
   // The first chunk start of run `run` among `jobs`, in system-clock microseconds.
   std::optional<std::int64_t> first_start_us(std::int64_t run, const std::set<JobId>& jobs);
   std::string integrity_check();
-  std::int64_t rounds() const { return rounds_; }
+  // "3 rounds of 6 jobs x 20 chunks of 20-40 ms": the work the loop has done, for its report.
+  std::string workload() const;
   std::string stderr_path() const { return dir_.file("host.stderr"); }
 
  private:
