@@ -30,11 +30,17 @@ Job job_in_state(Engine& engine, JobState state, Timestamp now) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("a job whose lease expired is rescued to available with its attempt spent",
-                   "[conformance]", LiteEngineFixture, DurableEngineFixture) {
+TEMPLATE_TEST_CASE(
+    "a job whose lease expired is rescued to available with its attempt spent and its checkpoint kept",
+    "[conformance]", LiteEngineFixture, DurableEngineFixture) {
   TestType f;
   insert_job(*f.engine, echo_job(), f.now());
   const Job claimed = claim_job(*f.engine, f.now());
+  REQUIRE(f.engine->job_checkpoint({.id = claimed.id,
+                                    .token = claimed.lease->token,
+                                    .now = f.now(),
+                                    .checkpoint = {{"chunk", 2}},
+                                    .progress = Progress{2, 5}}) == Status::ok());
 
   f.clock->advance(Millis(29'999));
   auto early = f.engine->job_rescue({.now = f.now()});
@@ -56,10 +62,14 @@ TEMPLATE_TEST_CASE("a job whose lease expired is rescued to available with its a
   CHECK(job.errors[0].attempt == 1);
   CHECK(job.errors[0].at == f.now());
   CHECK_FALSE(job.errors[0].message.empty());
+  CHECK(job.checkpoint == json{{"chunk", 2}});
+  CHECK(job.progress == Progress{2, 5});
 
   CHECK(finish_job(*f.engine, outcome(claimed, FinishKind::complete, f.now())).code() ==
         StatusCode::stale_lease);
-  CHECK(claim_job(*f.engine, f.now()).attempt == 2);
+  const Job resumed = claim_job(*f.engine, f.now());
+  CHECK(resumed.attempt == 2);
+  CHECK(resumed.checkpoint == json{{"chunk", 2}});
 }
 
 TEMPLATE_TEST_CASE("the jobs of a dead runner are rescued whatever their leases say", "[conformance]",
