@@ -12,6 +12,11 @@ std::string default_db_path() {
   return env != nullptr && *env != '\0' ? env : "./data/jobrunner.db";
 }
 
+CLI::Option* add_db_option(CLI::App& command, std::string& db) {
+  db = default_db_path();
+  return command.add_option("--db", db, "Database file ($JOBRUNNER_DB, else ./data/jobrunner.db)");
+}
+
 std::shared_ptr<Engine> open_durable(const std::string& path, bool migrate) {
   namespace fs = std::filesystem;
   fs::path p(path);
@@ -23,8 +28,8 @@ std::shared_ptr<Engine> open_durable(const std::string& path, bool migrate) {
     std::error_code ec;
     fs::create_directories(p.parent_path(), ec);
     if (ec) {
-      throw RuntimeError("cannot create the directory " + p.parent_path().string() + " for the database: " +
-                         ec.message());
+      throw RuntimeError("cannot create the directory " + p.parent_path().string() +
+                         " for the database: " + ec.message());
     }
   }
   SqliteOptions options;

@@ -1,6 +1,7 @@
 // What every jobrunner subcommand shares: exit codes, errors, the database path, opening engines.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -23,6 +24,9 @@ struct RuntimeError : std::runtime_error {
 
 // $JOBRUNNER_DB, else ./data/jobrunner.db.
 std::string default_db_path();
+
+// Adds the --db option every database command takes, storing into db (which starts as the default).
+CLI::Option* add_db_option(CLI::App& command, std::string& db);
 
 // Opens the durable engine at path, creating its directory if missing. Throws RuntimeError with a
 // message that says what to do (migrate, wrong file, permissions).

@@ -9,5 +9,9 @@ namespace jobrunner::cli {
 void add_run_command(CLI::App& app);
 // `jobrunner enqueue` and `jobrunner demo`.
 void add_enqueue_commands(CLI::App& app);
+// `jobrunner jobs`, `show`, `watch`, `cancel` and `retry`.
+void add_jobs_commands(CLI::App& app);
+// `jobrunner pause`, `resume`, `prune` and `stats`.
+void add_queue_commands(CLI::App& app);
 
 }  // namespace jobrunner::cli

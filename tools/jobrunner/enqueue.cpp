@@ -11,7 +11,7 @@ namespace jobrunner::cli {
 namespace {
 
 struct EnqueueFlags {
-  std::string db = default_db_path();
+  std::string db;
   std::string worker;
   std::string args = "{}";
   std::string queue;
@@ -69,7 +69,9 @@ NewJob job_from(const EnqueueFlags& f) {
   return job;
 }
 
-Millis duration_arg(const std::string& text, const std::string& what) { return check(parse_duration(text), what); }
+Millis duration_arg(const std::string& text, const std::string& what) {
+  return check(parse_duration(text), what);
+}
 
 }  // namespace
 
@@ -77,7 +79,7 @@ void add_enqueue_commands(CLI::App& app) {
   auto f = std::make_shared<EnqueueFlags>();
   CLI::App* enqueue = app.add_subcommand("enqueue", "Insert a job; prints its id");
   enqueue->add_option("worker", f->worker, "Worker name, e.g. TestJob")->required();
-  enqueue->add_option("--db", f->db, "Database file ($JOBRUNNER_DB, else ./data/jobrunner.db)");
+  add_db_option(*enqueue, f->db);
   enqueue->add_option("--args", f->args, "Job args, a JSON object");
   enqueue->add_option("--queue", f->queue, "Queue (default: the worker's)");
   enqueue->add_option("--priority", f->priority, "0 (first) to 9 (last)");
@@ -89,19 +91,20 @@ void add_enqueue_commands(CLI::App& app) {
   enqueue->callback([f] { print_inserted(insert_all(f->db, {job_from(*f)}), f->json_out); });
 
   struct DemoFlags {
-    std::string db = default_db_path();
+    std::string db;
     std::string what;
     std::vector<std::string> params;
     bool json_out = false;
   };
   auto d = std::make_shared<DemoFlags>();
   CLI::App* demo = app.add_subcommand(
-      "demo", "Enqueue TestJob demo work: quick (30s), medium (2m), long (5m), multiple N, custom DURATION CHUNK");
+      "demo",
+      "Enqueue TestJob demo work: quick (30s), medium (2m), long (5m), multiple N, custom DURATION CHUNK");
   demo->add_option("kind", d->what, "quick | medium | long | multiple | custom")
       ->required()
       ->check(CLI::IsMember({"quick", "medium", "long", "multiple", "custom"}));
   demo->add_option("params", d->params, "multiple: N [DURATION]; custom: DURATION CHUNK (e.g. 2m 10s)");
-  demo->add_option("--db", d->db, "Database file ($JOBRUNNER_DB, else ./data/jobrunner.db)");
+  add_db_option(*demo, d->db);
   demo->add_flag("--json", d->json_out, "Print {\"id\": N, \"duplicate\": false} per job");
   demo->callback([d] {
     std::vector<NewJob> jobs;
