@@ -7,9 +7,11 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "http_server.h"
 #include "jobrunner/lite_engine.h"
 #include "jobrunner/runner.h"
 #include "jobrunner/time_text.h"
+#include "json_log.h"
 #include "workers/registry.h"
 #include "workers/test_job.h"
 
@@ -18,11 +20,13 @@ namespace jobrunner::cli {
 namespace {
 
 struct RunFlags {
-  std::string db = default_db_path();
+  std::string db;
   bool lite = false;
   std::string queues = "default:10";
   std::string grace = "25s";
   std::string log_level = "info";
+  std::string log_format = "text";
+  std::string http;
   bool migrate = false;
   std::vector<std::string> demo;
 };
@@ -47,7 +51,8 @@ std::vector<QueueConfig> parse_queues(const std::string& text) {
       } catch (const std::exception&) {
         throw UsageError("--queues: '" + item + "' needs a number after ':' (e.g. default:10)");
       }
-      if (q.concurrency < 1 || q.concurrency > 1000) throw UsageError("--queues: concurrency must be 1 to 1000");
+      if (q.concurrency < 1 || q.concurrency > 1000)
+        throw UsageError("--queues: concurrency must be 1 to 1000");
     }
     out.push_back(q);
     if (comma == std::string::npos) break;
@@ -56,15 +61,20 @@ std::vector<QueueConfig> parse_queues(const std::string& text) {
   return out;
 }
 
-std::shared_ptr<spdlog::logger> make_logger(const std::string& level_name) {
-  auto level = spdlog::level::from_str(level_name);
-  if (level == spdlog::level::off && level_name != "off") {
-    throw UsageError("--log-level: '" + level_name + "' is not one of trace, debug, info, warn, error, off");
+std::shared_ptr<spdlog::logger> make_logger(const RunFlags& f, std::shared_ptr<const JobLogContext> jobs) {
+  auto level = spdlog::level::from_str(f.log_level);
+  if (level == spdlog::level::off && f.log_level != "off") {
+    throw UsageError("--log-level: '" + f.log_level + "' is not one of trace, debug, info, warn, error, off");
   }
-  auto logger = spdlog::stdout_color_mt("jobrunner");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
+  std::shared_ptr<spdlog::logger> logger;
+  if (f.log_format == "json") {
+    logger = make_json_logger(std::move(jobs));
+  } else {
+    logger = spdlog::stdout_color_mt("jobrunner");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
+    logger->flush_on(spdlog::level::trace);
+  }
   logger->set_level(level);
-  logger->flush_on(spdlog::level::trace);
   return logger;
 }
 
@@ -122,15 +132,30 @@ int run_daemon(const RunFlags& f) {
   RunnerOptions options;
   options.queues = parse_queues(f.queues);
   options.shutdown_grace = check(parse_duration(f.grace), "--grace");
-  options.logger = make_logger(f.log_level);
+  std::optional<HttpAddress> http;
+  if (!f.http.empty()) http = parse_http_address(f.http);
+  // Declared before the runner: its handlers are called until the runner is gone.
+  auto job_log = std::make_shared<JobLogContext>();
+  Metrics metrics;
+  options.logger = make_logger(f, job_log);
   std::vector<NewJob> demo = demo_jobs(f.demo);
   std::shared_ptr<Engine> engine = f.lite ? make_lite_engine() : open_durable(f.db, f.migrate);
 
   Runner runner(engine, workers::builtin_registry(), options);
   auto& log = *options.logger;
-  log.info("jobrunner starting: engine {}{}, queues {}, grace {}", engine->name(), f.lite ? "" : " at " + f.db,
-           f.queues, f.grace);
+  if (f.log_format == "json")
+    runner.telemetry().subscribe([job_log](const Event& e) { job_log->on_event(e); });
+  std::unique_ptr<HttpServer> server;
+  if (http) {
+    runner.telemetry().subscribe([&metrics](const Event& e) { metrics.on_event(e); });
+    server = std::make_unique<HttpServer>(runner, metrics);
+    int port = server->bind(*http);
+    log.info("HTTP listening on {}:{}: GET /healthz, GET /metrics", http->host, port);
+  }
+  log.info("jobrunner starting: engine {}{}, queues {}, grace {}", engine->name(),
+           f.lite ? "" : " at " + f.db, f.queues, f.grace);
   check(runner.start(), "cannot start the runner");
+  if (server) server->start();
   signals.watch(runner, log, options.shutdown_grace);
   for (NewJob& job : demo) {
     auto inserted = check(runner.insert(std::move(job)), "cannot enqueue the demo job");
@@ -147,13 +172,19 @@ int run_daemon(const RunFlags& f) {
 void add_run_command(CLI::App& app) {
   auto f = std::make_shared<RunFlags>();
   CLI::App* run = app.add_subcommand("run", "Run the daemon: claim and execute jobs until SIGTERM or SIGINT");
-  auto* db = run->add_option("--db", f->db, "Database file ($JOBRUNNER_DB, else ./data/jobrunner.db)");
+  auto* db = add_db_option(*run, f->db);
   run->add_flag("--lite", f->lite, "Keep jobs in memory only (no database; lost when the process ends)")
       ->excludes(db);
   run->add_option("--queues", f->queues, "Queues and their concurrency, e.g. default:10,mail:2")
       ->capture_default_str();
-  run->add_option("--grace", f->grace, "How long a graceful stop waits for running jobs")->capture_default_str();
-  run->add_option("--log-level", f->log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  run->add_option("--grace", f->grace, "How long a graceful stop waits for running jobs")
+      ->capture_default_str();
+  run->add_option("--log-level", f->log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+  run->add_option("--log-format", f->log_format, "text, or json: one JSON object per line")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
+  run->add_option("--http", f->http, "Serve GET /healthz and GET /metrics on ADDR:PORT, e.g. 0.0.0.0:8080");
   run->add_flag("--migrate", f->migrate, "Apply pending schema migrations before starting");
   run->add_option("--demo", f->demo, "Enqueue a TestJob demo at start: quick, medium or long");
   run->callback([f] {
