@@ -109,7 +109,7 @@ void show(const JobFlags& f) {
 
 std::string watch_line(const Job& job) {
   return "Job " + std::to_string(job.id) + " (" + job.worker + ") " + std::string(to_string(job.state)) +
-         "  " + progress_text(job.progress, 30);
+         "  " + progress_text(job.progress, 20);
 }
 
 // Polls the job until it is final. On a terminal the line is redrawn in place; otherwise (a pipe, a
