@@ -237,6 +237,7 @@ int run(const Flags& f) {
   options.logger = spdlog::stderr_color_mt("crash_host");
   options.logger->set_level(spdlog::level::from_str(f.log_level));
   options.logger->flush_on(spdlog::level::trace);
+  Waiter w;  // before the runner, whose telemetry handler uses it until the runner is gone
   Runner runner(*engine, registry, options);
 
   if (f.enqueue) {
@@ -252,7 +253,6 @@ int run(const Flags& f) {
   // Counted before the runner starts, so that no job can complete uncounted.
   const std::int64_t unfinished = unfinished_jobs(**engine);
 
-  Waiter w;
   runner.telemetry().subscribe([&w](const Event& e) {
     if (e.kind == EventKind::runner_draining) say("DRAINING");
     if (e.kind == EventKind::job_stop && e.outcome == Outcome::Kind::ok && !e.stale) {
