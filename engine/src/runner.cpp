@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "execution.h"
+#include "group_commit.h"
 #include "process_identity.h"
 #include "runner_log.h"
 
@@ -64,7 +65,8 @@ class Runner::Impl {
         opt_(std::move(options)),
         clock_(opt_.clock ? opt_.clock : std::make_shared<SystemClock>()),
         logger_(opt_.logger ? opt_.logger : spdlog::default_logger()),
-        id_(opt_.instance_id.empty() ? detail::new_instance_id() : opt_.instance_id) {
+        id_(opt_.instance_id.empty() ? detail::new_instance_id() : opt_.instance_id),
+        commits_(*engine_) {
     log_subscription_ = telemetry_.subscribe(detail::make_log_handler(logger_));
   }
 
@@ -95,6 +97,7 @@ class Runner::Impl {
   Telemetry telemetry_;
   std::string id_;
   int log_subscription_ = 0;
+  detail::GroupCommit commits_;  // finishes from executor threads share transactions
 
   mutable std::mutex mu_;
   std::condition_variable state_cv_;  // stop waiters and the ticker
@@ -289,7 +292,7 @@ Event Runner::Impl::run(const std::shared_ptr<Execution>& exec, bool& interrupte
 Status Runner::Impl::finish(const JobFinishParams& p, const Job& job) {
   Status s;
   for (int attempt = 1; attempt <= kFinishTries; ++attempt) {
-    s = engine_->job_finish(std::span(&p, 1)).front();
+    s = commits_.finish(p);
     if (s.is_ok() || s.code() == StatusCode::stale_lease) return s;
     logger_->warn("recording the end of job {} failed ({}), try {}/{}", job.id, s.to_string(), attempt,
                   kFinishTries);
@@ -600,12 +603,13 @@ StopReport Runner::Impl::stop(std::optional<Millis> grace) {
 
 void Runner::Impl::request_stop() {
   std::lock_guard lock(mu_);
-  if (phase_ == Phase::draining) {
+  // A second request, even one that arrives before the first has begun draining, skips the grace.
+  if (phase_ == Phase::draining || stopper_.joinable()) {
     hard_stop_ = true;
     state_cv_.notify_all();
     return;
   }
-  if (phase_ != Phase::running || stopper_.joinable()) return;
+  if (phase_ != Phase::running) return;
   stopper_ = std::thread([this] { stop(std::nullopt); });
 }
 

@@ -124,6 +124,18 @@ RUNNER_TEST("a second stop skips the rest of the grace period") {
   h.probe->open_gate();
 }
 
+RUNNER_TEST("two stop requests in quick succession skip the grace period") {
+  RunnerHarness<TestType> h;
+  REQUIRE(h.runner().start().is_ok());
+  Job job = h.insert({{"do", "ignore_stop"}});
+  REQUIRE(h.events->wait_for(EventKind::job_start, 1, job.id));
+  h.runner().request_stop();
+  h.runner().request_stop();
+  StopReport report = h.runner().wait();
+  CHECK(report.released == 1);
+  h.probe->open_gate();
+}
+
 RUNNER_TEST("the stop report counts interrupted and released jobs at the one deadline") {
   RunnerHarness<TestType> h;
   REQUIRE(h.runner().start().is_ok());

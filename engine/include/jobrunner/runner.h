@@ -36,7 +36,7 @@ struct RunnerOptions {
   // A claimed job's lease; renewed every lease_duration / 3 while the job runs.
   Millis lease_duration{30'000};
   // How often (real time) to look for work written by other processes (PRAGMA data_version).
-  Millis poll_interval{50};
+  Millis poll_interval{10};
   // How often to make scheduled and retryable jobs available, and rescue orphans.
   Millis stage_interval{1'000};
   Millis rescue_interval{10'000};
