@@ -188,6 +188,7 @@ TEST_CASE("usage errors exit 2 with a one-line message and insert nothing") {
     INFO(args[0] << " " << args[1] << "\nstderr: " << r.err);
     CHECK(r.status.exited_with(2));
     CHECK_THAT(r.err, Catch::StartsWith("jobrunner: "));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     CHECK(r.out.empty());
   }
   CHECK(jobrunner_json({"jobs", "--db", db, "--json"}).empty());

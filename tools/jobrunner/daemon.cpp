@@ -184,7 +184,9 @@ void add_run_command(CLI::App& app) {
   run->add_option("--log-format", f->log_format, "text, or json: one JSON object per line")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
-  run->add_option("--http", f->http, "Serve GET /healthz and GET /metrics on ADDR:PORT, e.g. 0.0.0.0:8080");
+  run->add_option(
+      "--http", f->http,
+      "Serve GET /healthz and GET /metrics on ADDR:PORT only (e.g. 0.0.0.0:8080; port 0: any free port)");
   run->add_flag("--migrate", f->migrate, "Apply pending schema migrations before starting");
   run->add_option("--demo", f->demo, "Enqueue a TestJob demo at start: quick, medium or long");
   run->callback([f] {

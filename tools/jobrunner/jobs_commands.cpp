@@ -148,6 +148,12 @@ void change(const JobFlags& f, const char* verb, Result<Job> (Engine::*call)(Job
   std::cout << "Job " << job.id << " (" << job.worker << ") is now " << to_string(job.state) << '\n';
 }
 
+std::vector<std::string> state_names() {
+  std::vector<std::string> names;
+  for (JobState s : kAllStates) names.emplace_back(to_string(s));
+  return names;
+}
+
 CLI::App* add_job_command(CLI::App& app, const char* name, const char* help, std::shared_ptr<JobFlags> f) {
   CLI::App* cmd = app.add_subcommand(name, help);
   cmd->add_option("id", f->id, "Job id (see `jobrunner jobs`)")->required()->check(CLI::PositiveNumber);
@@ -164,8 +170,7 @@ void add_jobs_commands(CLI::App& app) {
   add_db_option(*jobs, list->db);
   jobs->add_option("--state", list->states, "Only these states (comma-separated), e.g. executing,available")
       ->delimiter(',')
-      ->check(CLI::IsMember(
-          {"scheduled", "available", "executing", "retryable", "completed", "discarded", "cancelled"}));
+      ->check(CLI::IsMember(state_names()));
   jobs->add_option("--queue", list->queue, "Only this queue");
   jobs->add_option("--worker", list->worker, "Only this worker");
   jobs->add_option("--limit", list->limit, "At most this many jobs")

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "jobrunner: " << e.what() << "\n(run `jobrunner --help` for usage)\n";
+    std::cerr << "jobrunner: " << e.what() << " (see `jobrunner --help`)\n";
     return kExitUsage;
   } catch (const UsageError& e) {
     std::cerr << "jobrunner: " << e.what() << '\n';
