@@ -8,6 +8,7 @@
 #include <mutex>
 #include <random>
 #include <tuple>
+#include <type_traits>
 
 #include "migrator.h"
 #include "sqlite_connection.h"
@@ -84,13 +85,8 @@ class SqliteEngine final : public Engine {
 
   Result<InsertResult> job_insert(const NewJob& job, Timestamp now) override {
     if (Status s = validate(job); !s.is_ok()) return s;
-    InsertResult out;
-    Status s = write("inserting a job", [&](Connection& c) {
-      out = insert_one(c, job, now);
-      return Status::ok();
-    });
-    if (!s.is_ok()) return s;
-    return out;
+    return write("inserting a job",
+                 [&](Connection& c) -> Result<InsertResult> { return insert_one(c, job, now); });
   }
 
   Result<std::vector<InsertResult>> job_insert_many(std::span<const NewJob> jobs, Timestamp now) override {
@@ -100,19 +96,16 @@ class SqliteEngine final : public Engine {
                                s.message());
       }
     }
-    std::vector<InsertResult> out;
-    Status s = write("inserting jobs", [&](Connection& c) {
+    return write("inserting jobs", [&](Connection& c) -> Result<std::vector<InsertResult>> {
+      std::vector<InsertResult> out;
       for (const NewJob& job : jobs) out.push_back(insert_one(c, job, now));
-      return Status::ok();
+      return out;
     });
-    if (!s.is_ok()) return s;
-    return out;
   }
 
   Result<std::vector<Job>> job_claim(const JobClaimParams& p) override {
-    std::vector<Job> jobs;
-    if (p.limit <= 0) return jobs;
-    Status s = write("claiming jobs from queue " + p.queue, [&](Connection& c) {
+    if (p.limit <= 0) return std::vector<Job>{};
+    return write("claiming jobs from queue " + p.queue, [&](Connection& c) -> Result<std::vector<Job>> {
       auto q = c.statement(sql::kClaim);
       q->bind(":now", p.now);
       q->bind(":owner", p.owner);
@@ -120,25 +113,23 @@ class SqliteEngine final : public Engine {
       q->bind(":expires", p.now + p.lease_duration.count());
       q->bind(":queue", p.queue);
       q->bind(":limit", p.limit);
-      jobs = read_jobs(q);
-      return Status::ok();
+      std::vector<Job> jobs = read_jobs(q);
+      // RETURNING hands rows back in no promised order.
+      std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
+        return std::tie(a.priority, a.scheduled_at, a.id) < std::tie(b.priority, b.scheduled_at, b.id);
+      });
+      return jobs;
     });
-    if (!s.is_ok()) return s;
-    // RETURNING hands rows back in no promised order.
-    std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
-      return std::tie(a.priority, a.scheduled_at, a.id) < std::tie(b.priority, b.scheduled_at, b.id);
-    });
-    return jobs;
   }
 
   std::vector<Status> job_finish(std::span<const JobFinishParams> items) override {
-    std::vector<Status> out;
-    Status s = write("finishing jobs", [&](Connection& c) {
+    auto done = write("finishing jobs", [&](Connection& c) -> Result<std::vector<Status>> {
+      std::vector<Status> out;
       for (const JobFinishParams& item : items) out.push_back(finish_one(c, item));
-      return Status::ok();
+      return out;
     });
-    if (!s.is_ok()) out.assign(items.size(), s);
-    return out;
+    if (!done.is_ok()) return std::vector<Status>(items.size(), done.status());
+    return std::move(done).value();
   }
 
   Status job_checkpoint(const JobCheckpointParams& p) override {
@@ -171,8 +162,8 @@ class SqliteEngine final : public Engine {
   }
 
   Result<std::vector<JobId>> job_lease_renew(const JobLeaseRenewParams& p) override {
-    std::vector<JobId> lost;
-    Status s = write("renewing leases", [&](Connection& c) {
+    return write("renewing leases", [&](Connection& c) -> Result<std::vector<JobId>> {
+      std::vector<JobId> lost;
       for (const auto& [id, token] : p.jobs) {
         auto q = c.statement(sql::kRenew);
         q->bind(":expires", p.expires_at);
@@ -181,128 +172,83 @@ class SqliteEngine final : public Engine {
         q->bind(":owner", p.owner);
         if (q->exec() == 0) lost.push_back(id);
       }
-      return Status::ok();
+      return lost;
     });
-    if (!s.is_ok()) return s;
-    return lost;
   }
 
   Result<std::int64_t> job_stage(Timestamp now) override {
-    std::int64_t staged = 0;
-    Status s = write("staging scheduled jobs", [&](Connection& c) {
+    return write("staging scheduled jobs", [&](Connection& c) -> Result<std::int64_t> {
       auto q = c.statement(sql::kStage);
       q->bind(":now", now);
-      staged = q->exec();
-      return Status::ok();
+      return q->exec();
     });
-    if (!s.is_ok()) return s;
-    return staged;
   }
 
   Result<RescueCounts> job_rescue(const JobRescueParams& p) override {
-    RescueCounts counts;
-    Status s = write("rescuing orphaned jobs", [&](Connection& c) {
-      counts = rescue(c, p);
-      return Status::ok();
-    });
-    if (!s.is_ok()) return s;
-    return counts;
+    return write("rescuing orphaned jobs",
+                 [&](Connection& c) -> Result<RescueCounts> { return rescue(c, p); });
   }
 
   Result<std::int64_t> job_prune(const JobPruneParams& p) override {
-    std::int64_t pruned = 0;
-    Status s = write("pruning finished jobs", [&](Connection& c) {
+    return write("pruning finished jobs", [&](Connection& c) -> Result<std::int64_t> {
       auto q = c.statement(sql::kPrune);
       q->bind(":before", p.finished_before);
       q->bind(":limit", p.limit);
-      pruned = q->exec();
-      return Status::ok();
+      return q->exec();
     });
-    if (!s.is_ok()) return s;
-    return pruned;
   }
 
   Result<Job> job_cancel(JobId id, Timestamp now) override {
-    Job job;
-    Status s = write("cancelling " + job_name(id), [&](Connection& c) {
-      auto current = find(c, id);
-      if (!current) return Status::not_found(job_name(id) + " does not exist");
-      if (is_final(current->state)) {
-        return Status::conflict(job_name(id) + " is already " + std::string(to_string(current->state)));
-      }
-      auto q = c.statement(sql::kCancel);
-      q->bind(":now", now);
-      q->bind(":id", id);
-      job = read_jobs(q).at(0);
-      return Status::ok();
+    return change_job("cancelling ", id, now, sql::kCancel, [&](const Job& current) {
+      if (!is_final(current.state)) return Status::ok();
+      return Status::conflict(job_name(id) + " is already " + std::string(to_string(current.state)));
     });
-    if (!s.is_ok()) return s;
-    return job;
   }
 
   Result<Job> job_retry(JobId id, Timestamp now) override {
-    Job job;
-    Status s = write("retrying " + job_name(id), [&](Connection& c) {
-      auto current = find(c, id);
-      if (!current) return Status::not_found(job_name(id) + " does not exist");
-      if (current->state == JobState::available || current->state == JobState::executing) {
-        return Status::conflict(job_name(id) + " is " + std::string(to_string(current->state)) +
-                                ": only a job that is not available or executing can be retried");
-      }
-      auto q = c.statement(sql::kRetry);
-      q->bind(":now", now);
-      q->bind(":id", id);
-      job = read_jobs(q).at(0);
-      return Status::ok();
+    return change_job("retrying ", id, now, sql::kRetry, [&](const Job& current) {
+      if (current.state != JobState::available && current.state != JobState::executing) return Status::ok();
+      return Status::conflict(job_name(id) + " is " + std::string(to_string(current.state)) +
+                              ": only a job that is not available or executing can be retried");
     });
-    if (!s.is_ok()) return s;
-    return job;
   }
 
   Result<Job> job_get(JobId id) override {
-    std::optional<Job> job;
-    Status s = read("reading " + job_name(id), [&](Connection& c) {
-      job = find(c, id);
-      return job ? Status::ok() : Status::not_found(job_name(id) + " does not exist");
+    return read("reading " + job_name(id), [&](Connection& c) -> Result<Job> {
+      auto job = find(c, id);
+      if (!job) return Status::not_found(job_name(id) + " does not exist");
+      return std::move(*job);
     });
-    if (!s.is_ok()) return s;
-    return std::move(*job);
   }
 
   Result<std::vector<Job>> job_list(const JobFilter& f) override {
-    std::vector<Job> jobs;
     // SQLite reads a negative LIMIT as no limit at all.
-    if (f.limit <= 0) return jobs;
-    Status s = read("listing jobs", [&](Connection& c) {
+    if (f.limit <= 0) return std::vector<Job>{};
+    return read("listing jobs", [&](Connection& c) -> Result<std::vector<Job>> {
       auto q = c.statement("SELECT " + kJobColumns + " FROM jobs" + filter_where(f) + " ORDER BY id " +
                            (f.newest_first ? "DESC" : "ASC") + " LIMIT :limit");
       bind_filter(*q, f);
       q->bind(":limit", f.limit);
-      jobs = read_jobs(q);
-      return Status::ok();
+      return read_jobs(q);
     });
-    if (!s.is_ok()) return s;
-    return jobs;
   }
 
   Result<std::vector<StateCount>> job_count(const JobFilter& f) override {
-    std::vector<StateCount> counts;
-    Status s = read("counting jobs", [&](Connection& c) {
+    return read("counting jobs", [&](Connection& c) -> Result<std::vector<StateCount>> {
       auto q =
           c.statement("SELECT queue, state, count(*) FROM jobs" + filter_where(f) + " GROUP BY queue, state");
       bind_filter(*q, f);
+      std::vector<StateCount> counts;
       while (q->executeStep()) {
         auto state = parse_job_state(q->getColumn(1).getString());
         if (!state.is_ok()) return state.status();
         counts.push_back({q->getColumn(0).getString(), *state, q->getColumn(2).getInt64()});
       }
-      return Status::ok();
+      std::sort(counts.begin(), counts.end(), [](const StateCount& a, const StateCount& b) {
+        return std::tie(a.queue, a.state) < std::tie(b.queue, b.state);
+      });
+      return counts;
     });
-    if (!s.is_ok()) return s;
-    std::sort(counts.begin(), counts.end(), [](const StateCount& a, const StateCount& b) {
-      return std::tie(a.queue, a.state) < std::tie(b.queue, b.state);
-    });
-    return counts;
   }
 
   Status queue_pause(const std::string& queue, Timestamp now) override { return queue_set(queue, true, now); }
@@ -311,14 +257,12 @@ class SqliteEngine final : public Engine {
   }
 
   Result<std::vector<QueueInfo>> queue_list() override {
-    std::vector<QueueInfo> queues;
-    Status s = read("listing queues", [&](Connection& c) {
+    return read("listing queues", [&](Connection& c) -> Result<std::vector<QueueInfo>> {
       auto q = c.statement(sql::kQueueList);
+      std::vector<QueueInfo> queues;
       while (q->executeStep()) queues.push_back({q->getColumn(0).getString(), q->getColumn(1).getInt() != 0});
-      return Status::ok();
+      return queues;
     });
-    if (!s.is_ok()) return s;
-    return queues;
   }
 
   Status runner_register(const RunnerInfo& r) override {
@@ -346,19 +290,17 @@ class SqliteEngine final : public Engine {
   }
 
   Result<std::vector<RunnerInfo>> runner_list() override {
-    std::vector<RunnerInfo> runners;
-    Status s = read("listing runners", [&](Connection& c) {
+    return read("listing runners", [&](Connection& c) -> Result<std::vector<RunnerInfo>> {
       auto q = c.statement(sql::kRunnerList);
+      std::vector<RunnerInfo> runners;
       while (q->executeStep()) {
         runners.push_back({q->getColumn(0).getString(), q->getColumn(1).getString(),
                            q->getColumn(2).getString(), q->getColumn(3).getInt64(),
                            q->getColumn(4).getInt64(), q->getColumn(5).getInt64(),
                            q->getColumn(6).getInt64()});
       }
-      return Status::ok();
+      return runners;
     });
-    if (!s.is_ok()) return s;
-    return runners;
   }
 
   // Read on a connection that never writes, so that a commit by any other connection, in this
@@ -376,11 +318,11 @@ class SqliteEngine final : public Engine {
   }
 
  private:
-  // Runs body(connection) in BEGIN IMMEDIATE, committing when it returns ok. The mutex queues this
-  // process's writers here instead of in SQLite's busy handler, which polls with sleeps;
-  // busy_timeout is left for writers in other processes.
+  // Runs body(connection) in BEGIN IMMEDIATE and returns what it returns (a Status or a Result),
+  // committing when that is ok. The mutex queues this process's writers here instead of in
+  // SQLite's busy handler, which polls with sleeps; busy_timeout is left for other processes.
   template <class Body>
-  Status write(const std::string& what, Body&& body) {
+  std::invoke_result_t<Body, Connection&> write(const std::string& what, Body&& body) {
     // A checkpoint's in_transaction runs while this thread holds the write lock; a write from it
     // would wait on itself forever.
     if (writing_ == this) {
@@ -393,10 +335,10 @@ class SqliteEngine final : public Engine {
       Connection& c = pool_->get();
       SQLite::Transaction tx(c.db(), SQLite::TransactionBehavior::IMMEDIATE);
       writing_ = this;
-      Status s = body(c);
+      auto result = body(c);
       writing_ = nullptr;
-      if (s.is_ok()) tx.commit();
-      return s;
+      if (result.is_ok()) tx.commit();
+      return result;
     } catch (...) {
       writing_ = nullptr;
       return status_from_current_exception(what);
@@ -405,12 +347,27 @@ class SqliteEngine final : public Engine {
 
   // A read is one statement, consistent on its own; it needs neither the mutex nor a transaction.
   template <class Body>
-  Status read(const std::string& what, Body&& body) {
+  std::invoke_result_t<Body, Connection&> read(const std::string& what, Body&& body) {
     try {
       return body(pool_->get());
     } catch (...) {
       return status_from_current_exception(what);
     }
+  }
+
+  // Reads job `id`, lets `refuse` object to its state, then runs `query`, which RETURNs the job.
+  template <class Refuse>
+  Result<Job> change_job(const std::string& what, JobId id, Timestamp now, const std::string& query,
+                         Refuse&& refuse) {
+    return write(what + job_name(id), [&](Connection& c) -> Result<Job> {
+      auto current = find(c, id);
+      if (!current) return Status::not_found(job_name(id) + " does not exist");
+      if (Status s = refuse(*current); !s.is_ok()) return s;
+      auto q = c.statement(query);
+      q->bind(":now", now);
+      q->bind(":id", id);
+      return read_jobs(q).at(0);
+    });
   }
 
   static Status stale(JobId id, LeaseToken token) {
