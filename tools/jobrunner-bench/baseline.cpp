@@ -1,0 +1,106 @@
+// The floor: what SQLite itself allows for the claim/complete lifecycle on the same table, written
+// straight against the sqlite3 C API with no engine, threads or JSON in the way.
+#include <sqlite3.h>
+
+#include <vector>
+
+#include "children.h"
+
+namespace jobrunner::bench {
+
+namespace {
+
+// The same statements as the durable engine's claim and complete, less the pause check.
+constexpr const char* kClaim =
+    "UPDATE jobs SET state = 'executing', attempt = attempt + 1, attempted_at = ?1, lease_owner = 'floor',"
+    " lease_token = ?2, lease_expires_at = ?1 + 30000 WHERE id IN (SELECT id FROM jobs WHERE state = "
+    "'available' AND queue = 'default' ORDER BY priority, scheduled_at, id LIMIT ?3) RETURNING id";
+constexpr const char* kComplete =
+    "UPDATE jobs SET state = 'completed', finished_at = ?1, result = NULL, lease_owner = NULL,"
+    " lease_token = NULL, lease_expires_at = NULL WHERE id = ?2 AND state = 'executing' AND lease_token = ?3";
+
+class Db {
+ public:
+  explicit Db(const std::filesystem::path& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) check(SQLITE_ERROR);
+  }
+  ~Db() {
+    sqlite3_finalize(claim_);
+    sqlite3_finalize(complete_);
+    sqlite3_close(db_);
+  }
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  void exec(const char* sql) { check(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr)); }
+
+  void prepare() {
+    check(sqlite3_prepare_v3(db_, kClaim, -1, SQLITE_PREPARE_PERSISTENT, &claim_, nullptr));
+    check(sqlite3_prepare_v3(db_, kComplete, -1, SQLITE_PREPARE_PERSISTENT, &complete_, nullptr));
+  }
+
+  // One transaction: claims up to `batch` jobs and completes each. Returns how many it claimed.
+  int cycle(int batch, sqlite3_int64 token) {
+    exec("BEGIN IMMEDIATE");
+    const sqlite3_int64 now = SystemClock().now();
+    sqlite3_bind_int64(claim_, 1, now);
+    sqlite3_bind_int64(claim_, 2, token);
+    sqlite3_bind_int(claim_, 3, batch);
+    ids_.clear();
+    int rc = 0;
+    while ((rc = sqlite3_step(claim_)) == SQLITE_ROW) ids_.push_back(sqlite3_column_int64(claim_, 0));
+    if (rc != SQLITE_DONE) check(rc);
+    sqlite3_reset(claim_);
+    for (sqlite3_int64 id : ids_) {
+      sqlite3_bind_int64(complete_, 1, now);
+      sqlite3_bind_int64(complete_, 2, id);
+      sqlite3_bind_int64(complete_, 3, token);
+      if (sqlite3_step(complete_) != SQLITE_DONE || sqlite3_changes(db_) != 1) check(SQLITE_ERROR);
+      sqlite3_reset(complete_);
+    }
+    exec("COMMIT");
+    return static_cast<int>(ids_.size());
+  }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK)
+      fail(std::string("sqlite3 floor: ") + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)));
+  }
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* claim_ = nullptr;
+  sqlite3_stmt* complete_ = nullptr;
+  std::vector<sqlite3_int64> ids_;
+};
+
+double floor_rate(const Settings& s, std::int64_t n, int batch) {
+  TempDir dir;
+  const auto path = dir.file("floor.db");
+  {
+    Settings durable = s;
+    durable.engine = "durable";
+    insert_jobs(*open_engine(durable, path), n, kNoop);
+  }
+  Db db(path);
+  db.exec(s.synchronous == Synchronous::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  db.prepare();
+  const double began = seconds_now();
+  std::int64_t done = 0;
+  for (sqlite3_int64 token = 1; done < n; ++token) {
+    const int claimed = db.cycle(batch, token);
+    if (claimed == 0) fail("sqlite3 floor: ran out of jobs");
+    done += claimed;
+  }
+  return static_cast<double>(n) / (seconds_now() - began);
+}
+
+}  // namespace
+
+Figures baseline_figures(const Settings& s, std::int64_t n) {
+  const double one = floor_rate(s, n, 1);
+  const double hundred = floor_rate(s, n, 100);
+  return {{"tx1_jobs_per_s", one}, {"tx100_jobs_per_s", hundred}, {"jobs", n}};
+}
+
+}  // namespace jobrunner::bench
