@@ -236,8 +236,12 @@ void Runner::Impl::execute_loop(QueueState& q) {
     lock.unlock();
     telemetry_.emit(ended);
     lock.lock();
-    q.claim_cv.notify_one();
-    state_cv_.notify_all();
+    // Waking the producer for every freed slot would make claims of one job each; while executors
+    // still have claimed jobs waiting, it claims once half the slots are free, in one batch.
+    if (q.want_claim && (q.ready.empty() || 2 * q.free_slots() >= q.config.concurrency))
+      q.claim_cv.notify_one();
+    // Only a stop waits for running jobs to end; the ticker need not wake for every job.
+    if (phase_ != Phase::running) state_cv_.notify_all();
   }
 }
 

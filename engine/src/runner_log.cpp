@@ -41,10 +41,24 @@ void log_stop(spdlog::logger& log, const Event& e) {
   }
 }
 
+// The level of the lines every job logs. Their text is built before spdlog looks at the level, so a
+// logger set above it skips them here instead.
+std::optional<spdlog::level::level_enum> per_job_level(const Event& e) {
+  switch (e.kind) {
+    case EventKind::job_start: return spdlog::level::info;
+    case EventKind::checkpoint_saved: return spdlog::level::debug;
+    case EventKind::job_stop:
+      if (!e.stale && e.outcome == Outcome::Kind::ok) return spdlog::level::info;
+      return std::nullopt;
+    default: return std::nullopt;
+  }
+}
+
 }  // namespace
 
 Telemetry::Handler make_log_handler(std::shared_ptr<spdlog::logger> logger) {
   return [log = std::move(logger)](const Event& e) {
+    if (auto level = per_job_level(e); level && !log->should_log(*level)) return;
     switch (e.kind) {
       case EventKind::job_claimed: break;
       case EventKind::job_start:
