@@ -64,7 +64,8 @@ Figures median_of(const std::vector<Figures>& runs) {
     std::vector<double> samples;
     for (const Figures& r : runs) samples.push_back(r.at(key).get<double>());
     std::sort(samples.begin(), samples.end());
-    value = samples[samples.size() / 2];
+    const double median = samples[samples.size() / 2];
+    value = value.is_number_integer() ? json(static_cast<std::int64_t>(median)) : json(median);
   }
   return out;
 }
