@@ -41,7 +41,7 @@ class Execution final : public JobContext {
   LeaseToken token() const { return job_.lease ? job_.lease->token : 0; }
   Timestamp started_at() const { return started_at_; }
   // Zero when the worker has no timeout.
-  Timestamp timeout_at() const { return timeout_at_; }
+  Timestamp timeout_at() const { return timeout_at_.load(); }
   void set_timeout(Millis timeout);
 
  private:
@@ -57,7 +57,7 @@ class Execution final : public JobContext {
   std::atomic<bool> lease_given_up_{false};
   std::mutex stop_mu_;
   Timestamp started_at_;
-  Timestamp timeout_at_ = 0;
+  std::atomic<Timestamp> timeout_at_{0};  // set by the executor, read by the ticker
 };
 
 // The engine call that records `outcome`, given why (if at all) the run was asked to stop.

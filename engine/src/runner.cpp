@@ -433,6 +433,7 @@ void Runner::Impl::tick_loop() {
   std::unique_lock lock(mu_);
   while (phase_ == Phase::running || phase_ == Phase::draining) {
     bool jumped = std::exchange(tick_now_, false);
+    bool maintain = phase_ == Phase::running;  // a draining runner only keeps its leases
     lock.unlock();
     now = std::chrono::steady_clock::now();
     if (jumped || now >= next_renew) {
@@ -445,7 +446,6 @@ void Runner::Impl::tick_loop() {
       wake_all_producers();
       check_running_jobs();
     }
-    bool maintain = phase_ == Phase::running;
     if (maintain && (jumped || now >= next_stage)) {
       if (auto r = stage_once(); !r.is_ok()) logger_->warn("staging failed: {}", r.status().to_string());
       next_stage = now + opt_.stage_interval;
