@@ -1,3 +1,4 @@
+-- jobrunner: drops-data
 DROP TABLE runners;
 DROP TABLE queues;
 DROP TABLE jobs;

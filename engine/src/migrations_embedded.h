@@ -12,6 +12,7 @@ struct Migration {
   std::string_view up_sql;
   std::string_view down_sql;
   std::string_view checksum;  // SHA-256 of the .up.sql file, hex
+  bool drops_data = false;    // its down_sql destroys rows (first line `-- jobrunner: drops-data`)
 };
 
 // Every migration, by version: 1, 2, 3 ... with no gaps.

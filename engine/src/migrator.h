@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jobrunner/clock.h"
+#include "jobrunner/migrations.h"
 #include "jobrunner/status.h"
 #include "migrations_embedded.h"
 
@@ -26,17 +27,6 @@ struct AppliedMigration {
   std::string name;
   std::string checksum;
   Timestamp applied_at = 0;
-};
-
-// One line of `jobrunner-migrate status`: a migration this build knows, a version the database
-// records, or both.
-struct MigrationState {
-  int version = 0;
-  std::string name;
-  bool known = false;    // this build has the migration
-  bool applied = false;  // the database records it
-  std::optional<Timestamp> applied_at;
-  bool checksum_matches = true;  // false when the applied migration differs from this build's
 };
 
 class Migrator {

@@ -2,10 +2,35 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
 #include "jobrunner/sqlite_engine.h"
 
 namespace jobrunner::cli {
+
+int run_app(CLI::App& app, int argc, char** argv) {
+  const std::string name = app.get_name();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << name << ": " << e.what() << " (see `" << name << " --help`)\n";
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    std::cerr << name << ": " << e.what() << '\n';
+    return kExitUsage;
+  } catch (const RuntimeError& e) {
+    std::cerr << name << ": " << e.what() << '\n';
+    return kExitRuntime;
+  } catch (const std::exception& e) {
+    std::cerr << name << ": unexpected error: " << e.what() << '\n';
+    return kExitRuntime;
+  }
+  return kExitOk;
+}
 
 std::string default_db_path() {
   const char* env = std::getenv("JOBRUNNER_DB");

@@ -22,6 +22,10 @@ struct RuntimeError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Parses the command line and runs the chosen command's callback. Returns the exit code, having
+// printed any error as "<app name>: <message>" on stderr.
+int run_app(CLI::App& app, int argc, char** argv);
+
 // $JOBRUNNER_DB, else ./data/jobrunner.db.
 std::string default_db_path();
 

@@ -1,5 +1,3 @@
-#include <iostream>
-
 #include "cli_common.h"
 #include "commands.h"
 
@@ -16,24 +14,5 @@ int main(int argc, char** argv) {
   add_enqueue_commands(app);
   add_jobs_commands(app);
   add_queue_commands(app);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "jobrunner: " << e.what() << " (see `jobrunner --help`)\n";
-    return kExitUsage;
-  } catch (const UsageError& e) {
-    std::cerr << "jobrunner: " << e.what() << '\n';
-    return kExitUsage;
-  } catch (const RuntimeError& e) {
-    std::cerr << "jobrunner: " << e.what() << '\n';
-    return kExitRuntime;
-  } catch (const std::exception& e) {
-    std::cerr << "jobrunner: unexpected error: " << e.what() << '\n';
-    return kExitRuntime;
-  }
-  return kExitOk;
+  return run_app(app, argc, argv);
 }

@@ -1,0 +1,2 @@
+-- Only the index goes; every job stays.
+DROP INDEX jobs_worker_state;
