@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "../../engine/src/migrations_embedded.h"
+#include "../../engine/src/migrator.h"
 #include "durable_support.h"
 #include "support/temp_dir.h"
 
@@ -74,6 +75,28 @@ TEST_CASE("a database written by a newer jobrunner is refused and left byte-iden
                Catch::Contains("version " + std::to_string(newer)) && Catch::Contains("newer jobrunner"));
   }
   CHECK(testing::file_bytes(path) == before);
+}
+
+TEST_CASE("a database with an older schema is refused unless migrate is set, then brought up to date") {
+  if (latest_version() < 2) return;  // every database is at the one schema there is
+  TempDir dir;
+  const std::string path = dir.file("jobs.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    REQUIRE(Migrator(db).up(latest_version() - 1, 1).is_ok());
+  }
+  const std::string before = testing::file_bytes(path);
+
+  auto refused = open_sqlite_engine({.path = path});
+  REQUIRE_FALSE(refused.is_ok());
+  CHECK(refused.status().code() == StatusCode::schema_mismatch);
+  CHECK_THAT(refused.status().message(),
+             Catch::Contains("jobrunner-migrate up") && Catch::Contains("--migrate"));
+  CHECK(testing::file_bytes(path) == before);
+
+  testing::open_durable_engine(path, true).reset();
+  SQLite::Database db(path);
+  CHECK(db.execAndGet("SELECT max(version) FROM jobrunner_migrations").getInt() == latest_version());
 }
 
 TEST_CASE("a file that is not a SQLite database is refused and left byte-identical") {
