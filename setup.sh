@@ -4,7 +4,7 @@
 #   ./setup.sh run [jobrunner run flags]   the daemon on ./data/jobrunner.db with the quick demo
 #   ./setup.sh test                        the whole test suite through ctest
 #   ./setup.sh build                       build only
-#   ./setup.sh sanitize address|thread     unit and conformance suites under ASan+UBSan or TSan
+#   ./setup.sh sanitize address|thread     the unit and conformance suites under ASan+UBSan or TSan
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -46,8 +46,9 @@ case "$command" in
     ;;
   sanitize)
     kind=${1:?usage: ./setup.sh sanitize address|thread}
-    build "build-$kind" -DJOBRUNNER_SANITIZE="$kind" -DJOBRUNNER_BUILD_TOOLS=OFF
-    ctest --test-dir "build-$kind" --output-on-failure --timeout 600 -j 2 -R "${2:-^(unit|conformance)}"
+    cmake -S . -B "build-$kind" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DJOBRUNNER_SANITIZE="$kind" >/dev/null
+    cmake --build "build-$kind" -j "$(nproc)" --target unit_tests conformance_tests
+    ctest --test-dir "build-$kind" --output-on-failure --timeout 600 -j 2 -R "^(unit|conformance):"
     ;;
   *)
     echo "usage: ./setup.sh [build | run [flags] | test | sanitize address|thread]" >&2

@@ -48,6 +48,20 @@ void write_all(int fd, const void* data, std::size_t n) { REQUIRE(write(fd, data
 
 bool read_all(int fd, void* data, std::size_t n) { return read(fd, data, n) == static_cast<ssize_t>(n); }
 
+// A started runner over the database at path, with the scripted worker, its starts recorded.
+std::unique_ptr<Runner> started_runner(const std::string& path, const std::string& log_name, StartTimes& starts) {
+  auto engine = open_sqlite_engine({.path = path});
+  REQUIRE(engine.is_ok());
+  auto workers = std::make_shared<WorkerRegistry>();
+  workers->add(kScripted, std::make_shared<ScriptedWorker>(std::make_shared<Probe>(), WorkerOptions{}, Millis(1000)));
+  RunnerOptions options;
+  options.logger = spdlog::null_logger_mt(log_name);
+  auto runner = std::make_unique<Runner>(*engine, workers, options);
+  starts.watch(*runner);
+  REQUIRE(runner->start().is_ok());
+  return runner;
+}
+
 std::int64_t median(std::vector<std::int64_t> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -86,16 +100,8 @@ TEST_CASE("a job inserted by another process starts within 200 ms", "[durable][r
   close(go[0]);
   close(sent[1]);
 
-  auto engine = open_sqlite_engine({.path = path});
-  REQUIRE(engine.is_ok());
-  auto workers = std::make_shared<WorkerRegistry>();
-  workers->add(kScripted, std::make_shared<ScriptedWorker>(std::make_shared<Probe>(), WorkerOptions{}, Millis(1000)));
-  RunnerOptions options;
-  options.logger = spdlog::null_logger_mt("pickup-cross");
-  Runner runner(*engine, workers, options);
   StartTimes starts;
-  starts.watch(runner);
-  REQUIRE(runner.start().is_ok());
+  auto runner = started_runner(path, "pickup-cross", starts);
 
   std::vector<std::int64_t> latencies;
   for (int i = 0; i < kJobs; ++i) {
@@ -111,7 +117,7 @@ TEST_CASE("a job inserted by another process starts within 200 ms", "[durable][r
   REQUIRE(waitpid(child, &status, 0) == child);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  runner.stop();
+  runner->stop();
 
   std::int64_t worst = *std::max_element(latencies.begin(), latencies.end());
   std::cout << "cross-process enqueue-to-start over " << kJobs << " jobs: median " << median(latencies) / 1000.0
@@ -122,27 +128,19 @@ TEST_CASE("a job inserted by another process starts within 200 ms", "[durable][r
 TEST_CASE("a job inserted through the runner in its own process starts at once", "[durable][runner]") {
   constexpr int kJobs = 50;
   TempDir dir;
-  auto engine = open_sqlite_engine({.path = dir.file("jobs.db")});
-  REQUIRE(engine.is_ok());
-  auto workers = std::make_shared<WorkerRegistry>();
-  workers->add(kScripted, std::make_shared<ScriptedWorker>(std::make_shared<Probe>(), WorkerOptions{}, Millis(1000)));
-  RunnerOptions options;
-  options.logger = spdlog::null_logger_mt("pickup-local");
-  Runner runner(*engine, workers, options);
   StartTimes starts;
-  starts.watch(runner);
-  REQUIRE(runner.start().is_ok());
+  auto runner = started_runner(dir.file("jobs.db"), "pickup-local", starts);
 
   std::vector<std::int64_t> latencies;
   for (int i = 0; i < kJobs; ++i) {
     NewJob job;
     job.worker = kScripted;
     std::int64_t t = steady_us();
-    auto r = runner.insert(job);
+    auto r = runner->insert(job);
     REQUIRE(r.is_ok());
     latencies.push_back(starts.wait(r->job.id) - t);
   }
-  runner.stop();
+  runner->stop();
   std::int64_t worst = *std::max_element(latencies.begin(), latencies.end());
   std::cout << "in-process enqueue-to-start over " << kJobs << " jobs: median " << median(latencies) / 1000.0
             << " ms, max " << worst / 1000.0 << " ms\n";
