@@ -25,6 +25,17 @@ namespace {
 // tried again before the job is left executing for the rescuer.
 constexpr int kFinishTries = 5;
 
+// Back to available with its checkpoint, the attempt given back: for jobs claimed but never
+// started, and for jobs still running at the shutdown deadline.
+JobFinishParams interrupt(JobId id, LeaseToken token, Timestamp now) {
+  JobFinishParams p;
+  p.id = id;
+  p.token = token;
+  p.kind = FinishKind::interrupt;
+  p.now = now;
+  return p;
+}
+
 Status check_options(const RunnerOptions& o) {
   if (o.queues.empty()) return Status::invalid("no queues configured");
   for (const auto& q : o.queues) {
@@ -310,14 +321,7 @@ void Runner::Impl::give_back(std::vector<Job> jobs) {
   if (jobs.empty()) return;
   std::vector<JobFinishParams> items;
   Timestamp now = clock_->now();
-  for (const Job& job : jobs) {
-    JobFinishParams p;
-    p.id = job.id;
-    p.token = job.lease ? job.lease->token : 0;
-    p.kind = FinishKind::interrupt;
-    p.now = now;
-    items.push_back(p);
-  }
+  for (const Job& job : jobs) items.push_back(interrupt(job.id, job.lease ? job.lease->token : 0, now));
   std::vector<Status> results = engine_->job_finish(items);
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (!results[i].is_ok()) {
@@ -328,12 +332,7 @@ void Runner::Impl::give_back(std::vector<Job> jobs) {
 
 Result<std::vector<InsertResult>> Runner::Impl::insert_many(std::vector<NewJob> jobs) {
   for (NewJob& job : jobs) job = workers_->with_defaults(std::move(job));
-  auto inserted = jobs.size() == 1 ? [&]() -> Result<std::vector<InsertResult>> {
-    auto one = engine_->job_insert(jobs.front(), clock_->now());
-    if (!one.is_ok()) return one.status();
-    return std::vector<InsertResult>{std::move(*one)};
-  }()
-                                   : engine_->job_insert_many(jobs, clock_->now());
+  auto inserted = engine_->job_insert_many(jobs, clock_->now());
   if (!inserted.is_ok()) return inserted;
   std::lock_guard lock(mu_);
   for (const InsertResult& r : *inserted) {
@@ -522,14 +521,7 @@ void Runner::Impl::release_running() {
   }
   std::vector<JobFinishParams> items;
   Timestamp now = clock_->now();
-  for (auto& exec : execs) {
-    JobFinishParams p;
-    p.id = exec->job().id;
-    p.token = exec->token();
-    p.kind = FinishKind::interrupt;
-    p.now = now;
-    items.push_back(p);
-  }
+  for (auto& exec : execs) items.push_back(interrupt(exec->job().id, exec->token(), now));
   std::vector<Status> results = engine_->job_finish(items);
   for (std::size_t i = 0; i < execs.size(); ++i) {
     Event e{EventKind::job_released};
