@@ -38,6 +38,10 @@ class Execution final : public JobContext {
   bool give_up_lease();
   bool lease_given_up() const { return lease_given_up_.load(); }
 
+  // The worker has returned and the end of the run is being written.
+  void mark_finishing() { finishing_ = true; }
+  bool finishing() const { return finishing_.load(); }
+
   LeaseToken token() const { return job_.lease ? job_.lease->token : 0; }
   Timestamp started_at() const { return started_at_; }
   // Zero when the worker has no timeout.
@@ -55,6 +59,7 @@ class Execution final : public JobContext {
   std::stop_source abort_;
   std::atomic<StopReason> reason_{StopReason::none};
   std::atomic<bool> lease_given_up_{false};
+  std::atomic<bool> finishing_{false};
   std::mutex stop_mu_;
   Timestamp started_at_;
   std::atomic<Timestamp> timeout_at_{0};  // set by the executor, read by the ticker

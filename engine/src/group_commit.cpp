@@ -1,34 +1,61 @@
 #include "group_commit.h"
 
-#include <vector>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <thread>
 
 namespace jobrunner::detail {
 
-Status GroupCommit::finish(const JobFinishParams& p) {
-  Waiter self{&p, Status(), false, {}};
+void GroupCommit::submit(Item item) {
   std::unique_lock lock(mu_);
-  queue_.push_back(&self);
-  self.cv.wait(lock, [&] { return self.done || queue_.front() == &self; });
-  if (self.done) return self.status;
+  queue_.push_back(std::move(item));
+  if (writing_) return;
+  writing_ = true;
+  while (!queue_.empty()) {
+    std::vector<Item> batch;
+    while (!queue_.empty() && batch.size() < max_batch_) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    std::vector<Item> again = write(std::move(batch));
+    if (!again.empty()) {
+      // Busy or out of space: give the cause a moment to pass before the next try.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * again.front().tries));
+    }
+    lock.lock();
+    for (auto it = again.rbegin(); it != again.rend(); ++it) queue_.push_front(std::move(*it));
+  }
+  writing_ = false;
+}
 
-  std::vector<Waiter*> group;
-  std::vector<JobFinishParams> items;
-  for (Waiter* w : queue_) {
-    if (group.size() == max_batch_) break;
-    group.push_back(w);
-    items.push_back(*w->params);
+std::vector<GroupCommit::Item> GroupCommit::write(std::vector<Item> batch) {
+  std::vector<JobFinishParams> params;
+  params.reserve(batch.size());
+  for (const Item& item : batch) params.push_back(item.params);
+  std::vector<Status> results;
+  if (std::vector<JobClaimParams> claims = claims_.plan(); claims.empty()) {
+    results = engine_.job_finish(params);
+  } else {
+    FinishClaimResult r = engine_.job_finish_and_claim(params, claims);
+    claims_.deliver(claims, std::move(r.claimed));
+    results = std::move(r.finished);
   }
-  lock.unlock();
-  std::vector<Status> results = engine_.job_finish(items);
-  lock.lock();
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    queue_.pop_front();
-    group[i]->status = i < results.size() ? results[i] : Status::internal("engine returned too few results");
-    group[i]->done = true;
-    if (group[i] != &self) group[i]->cv.notify_one();
+  std::vector<Item> again;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Item& item = batch[i];
+    const Status s = i < results.size() ? results[i] : Status::internal("engine returned too few results");
+    ++item.tries;
+    if (!s.is_ok() && s.code() != StatusCode::stale_lease && item.tries < max_tries_) {
+      logger_.warn("recording the end of job {} failed ({}), try {}/{}", item.params.id, s.to_string(), item.tries,
+                   max_tries_);
+      again.push_back(std::move(item));
+      continue;
+    }
+    item.done(s);
   }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();
-  return self.status;
+  return again;
 }
 
 }  // namespace jobrunner::detail

@@ -1,38 +1,71 @@
-// GroupCommit: job finishes from many executor threads written in shared transactions.
+// GroupCommit: the ends of executions, written in shared transactions.
 //
-// The queue of LevelDB's writers: a caller appends its item and waits; the caller at the front
-// becomes the leader, takes everything queued (up to a limit), writes it with one engine call, and
-// wakes the callers whose items it wrote. A lone caller commits at once; under load, batches grow
-// by themselves. Every caller returns only after its own item is committed (or rejected).
+// An executor hands over the finish of its job and goes on to its next one. Whichever executor
+// finds no batch being written becomes the writer: it writes everything queued in one engine call,
+// then the next batch, until the queue is empty (a lone finish is written at once; under load,
+// batches grow by themselves, as with LevelDB's writers). Each item's `done` runs after its
+// transaction has committed or failed — that, not the hand-over, is when a finish counts.
+//
+// The writer also claims the next jobs in the same transaction (Claims), so slots freed by the
+// finishes are refilled without a commit of their own and without waking a thread to claim.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
+#include <span>
+#include <vector>
 
 #include "jobrunner/engine.h"
+
+namespace spdlog {
+class logger;
+}
 
 namespace jobrunner::detail {
 
 class GroupCommit {
  public:
-  explicit GroupCommit(Engine& engine, std::size_t max_batch = 256) : engine_(engine), max_batch_(max_batch) {}
-
-  // Blocks until p is written; returns its status (stale_lease when its lease was lost).
-  Status finish(const JobFinishParams& p);
-
- private:
-  struct Waiter {
-    const JobFinishParams* params;
-    Status status;
-    bool done = false;
-    std::condition_variable cv;
+  // What the writer claims along with a batch of finishes, and where the claimed jobs go.
+  class Claims {
+   public:
+    virtual ~Claims() = default;
+    // The claims to make in the same transaction as a batch (often none).
+    virtual std::vector<JobClaimParams> plan() = 0;
+    // What each planned claim returned, once the transaction has ended; called for every plan.
+    virtual void deliver(std::span<const JobClaimParams> claims, std::vector<Result<std::vector<Job>>> claimed) = 0;
   };
 
+  struct Item {
+    JobFinishParams params;
+    // The item's final status: ok, stale_lease, or the error of its last try.
+    std::function<void(const Status&)> done;
+    int tries = 0;
+  };
+
+  // A batch that fails for a reason other than a lease (busy, disk full) is tried again up to
+  // `max_tries` times in all, waiting a little longer each time.
+  GroupCommit(Engine& engine, Claims& claims, spdlog::logger& logger, int max_tries = 5,
+              std::size_t max_batch = 256)
+      : engine_(engine), claims_(claims), logger_(logger), max_tries_(max_tries), max_batch_(max_batch) {}
+
+  // Queues `item`. Returns at once while another thread is writing; otherwise writes batches
+  // (this item's among them) until nothing is queued, then returns.
+  void submit(Item item);
+
+ private:
+  // Writes one batch with the claims planned for it; calls `done` of the items that are settled
+  // and returns those to try again.
+  std::vector<Item> write(std::vector<Item> batch);
+
   Engine& engine_;
+  Claims& claims_;
+  spdlog::logger& logger_;
+  const int max_tries_;
   const std::size_t max_batch_;
   std::mutex mu_;
-  std::deque<Waiter*> queue_;
+  std::deque<Item> queue_;
+  bool writing_ = false;
 };
 
 }  // namespace jobrunner::detail

@@ -110,36 +110,19 @@ class LiteEngine final : public Engine {
 
   Result<std::vector<Job>> job_claim(const JobClaimParams& p) override {
     std::lock_guard lock(mu_);
-    std::vector<Job> out;
-    const lite::Queue* q = store_.find_queue(p.queue);
-    if (q == nullptr || q->paused) return out;
-    while (std::ssize(out) < p.limit && !q->available.empty()) {
-      const JobId next = std::get<2>(*q->available.begin());
-      StoredJob& s = *store_.find(next);
-      store_.update(s, [&](StoredJob& j) {
-        j.state = JobState::executing;
-        ++j.attempt;
-        j.attempted_at = p.now;
-        j.more().lease = Lease{p.owner, new_token(), p.now + p.lease_duration.count()};
-      });
-      out.push_back(store_.to_job(s));
-    }
-    return out;
+    return claim_locked(p);
   }
 
   std::vector<Status> job_finish(std::span<const JobFinishParams> items) override {
     std::lock_guard lock(mu_);
-    std::vector<Status> out;
-    out.reserve(items.size());
-    for (const JobFinishParams& p : items) {
-      StoredJob* s = leased(p.id, p.token);
-      if (s == nullptr) {
-        out.push_back(stale(p.id, p.token));
-        continue;
-      }
-      store_.update(*s, [&](StoredJob& j) { apply_finish(j, p); });
-      out.push_back(Status::ok());
-    }
+    return finish_locked(items);
+  }
+
+  FinishClaimResult job_finish_and_claim(std::span<const JobFinishParams> finishes,
+                                         std::span<const JobClaimParams> claims) override {
+    std::lock_guard lock(mu_);
+    FinishClaimResult out{finish_locked(finishes), {}};
+    for (const JobClaimParams& p : claims) out.claimed.push_back(claim_locked(p));
     return out;
   }
 
@@ -359,6 +342,39 @@ class LiteEngine final : public Engine {
 
   // The job when it is executing under this lease token: every write on a job's behalf goes
   // through here, which is what makes the writes of a job that lost its lease change nothing.
+  Result<std::vector<Job>> claim_locked(const JobClaimParams& p) {
+    std::vector<Job> out;
+    const lite::Queue* q = store_.find_queue(p.queue);
+    if (q == nullptr || q->paused) return out;
+    while (std::ssize(out) < p.limit && !q->available.empty()) {
+      const JobId next = std::get<2>(*q->available.begin());
+      StoredJob& s = *store_.find(next);
+      store_.update(s, [&](StoredJob& j) {
+        j.state = JobState::executing;
+        ++j.attempt;
+        j.attempted_at = p.now;
+        j.more().lease = Lease{p.owner, new_token(), p.now + p.lease_duration.count()};
+      });
+      out.push_back(store_.to_job(s));
+    }
+    return out;
+  }
+
+  std::vector<Status> finish_locked(std::span<const JobFinishParams> items) {
+    std::vector<Status> out;
+    out.reserve(items.size());
+    for (const JobFinishParams& p : items) {
+      StoredJob* s = leased(p.id, p.token);
+      if (s == nullptr) {
+        out.push_back(stale(p.id, p.token));
+        continue;
+      }
+      store_.update(*s, [&](StoredJob& j) { apply_finish(j, p); });
+      out.push_back(Status::ok());
+    }
+    return out;
+  }
+
   StoredJob* leased(JobId id, LeaseToken token) {
     StoredJob* s = store_.find(id);
     const bool holds = s != nullptr && s->state == JobState::executing && s->extras->lease->token == token;

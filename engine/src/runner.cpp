@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -21,8 +23,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 
 namespace {
 
-// How many times a finish that failed for a reason other than its lease (busy, disk full) is
-// tried again before the job is left executing for the rescuer.
+// How many times in all the end of a run is written when writing fails for a reason other than
+// its lease (busy, disk full), before the job is left executing for the rescuer.
 constexpr int kFinishTries = 5;
 
 // Back to available with its checkpoint, the attempt given back: for jobs claimed but never
@@ -62,13 +64,14 @@ struct QueueState {
   std::deque<Job> ready;  // claimed, waiting for an executor
   int running = 0;
   bool want_claim = true;
+  bool claiming = false;  // a claim is in flight, by the producer or along with a group commit
   std::condition_variable claim_cv;
   std::condition_variable work_cv;
 
   int free_slots() const { return config.concurrency - running - static_cast<int>(ready.size()); }
 };
 
-class Runner::Impl {
+class Runner::Impl final : private detail::GroupCommit::Claims {
  public:
   Impl(std::shared_ptr<Engine> engine, std::shared_ptr<const WorkerRegistry> workers, RunnerOptions options)
       : engine_(std::move(engine)),
@@ -77,7 +80,7 @@ class Runner::Impl {
         clock_(opt_.clock ? opt_.clock : std::make_shared<SystemClock>()),
         logger_(opt_.logger ? opt_.logger : spdlog::default_logger()),
         id_(opt_.instance_id.empty() ? detail::new_instance_id() : opt_.instance_id),
-        commits_(*engine_) {
+        commits_(*engine_, *this, *logger_, kFinishTries) {
     log_subscription_ = telemetry_.subscribe(detail::make_log_handler(logger_));
   }
 
@@ -108,7 +111,7 @@ class Runner::Impl {
   Telemetry telemetry_;
   std::string id_;
   int log_subscription_ = 0;
-  detail::GroupCommit commits_;  // finishes from executor threads share transactions
+  detail::GroupCommit commits_;  // the ends of runs, written in shared transactions
 
   mutable std::mutex mu_;
   std::condition_variable state_cv_;  // stop waiters and the ticker
@@ -117,7 +120,8 @@ class Runner::Impl {
   std::map<JobId, std::shared_ptr<Execution>> running_;
   std::vector<std::thread> threads_;
   std::thread stopper_;
-  int producers_ = 0;  // producer threads not yet returned
+  int producers_ = 0;      // producer threads not yet returned
+  int group_claims_ = 0;   // claims made along with group commits, not yet delivered
   bool hard_stop_ = false;
   bool tick_now_ = false;
   Timestamp deadline_ = 0;
@@ -128,10 +132,19 @@ class Runner::Impl {
 
  private:
   void produce(QueueState& q);
+  // Hands claimed jobs to q's executors. REQUIRES: mu_ held.
+  void accept(QueueState& q, std::vector<Job>& jobs, Timestamp claimed_at);
+  std::vector<JobClaimParams> plan() override;
+  void deliver(std::span<const JobClaimParams> claims, std::vector<Result<std::vector<Job>>> claimed) override;
   void execute_loop(QueueState& q);
-  // Runs the job and records its outcome; returns the event that reports how it ended.
-  Event run(const std::shared_ptr<Execution>& exec, bool& interrupted);
-  Status finish(const JobFinishParams& p, const Job& job);
+  // How a run ended: the write that records it, and the event that reports it once written.
+  struct Ending {
+    JobFinishParams params;
+    Event stop;
+  };
+  Ending run(const std::shared_ptr<Execution>& exec);
+  // Called once a run's end has been written (or has failed for good).
+  void settle(const std::shared_ptr<Execution>& exec, Event stop, const Status& written);
   void give_back(std::vector<Job> jobs);
   void tick_loop();
   void check_running_jobs();
@@ -193,14 +206,18 @@ void Runner::Impl::produce(QueueState& q) {
     }
   } on_exit{*this};
   while (true) {
-    q.claim_cv.wait(lock, [&] { return phase_ != Phase::running || (q.want_claim && q.free_slots() > 0); });
+    q.claim_cv.wait(lock, [&] {
+      return phase_ != Phase::running || (q.want_claim && !q.claiming && q.free_slots() > 0);
+    });
     if (phase_ != Phase::running) return;
     int n = q.free_slots();
     q.want_claim = false;
+    q.claiming = true;
     lock.unlock();
     JobClaimParams p{q.config.name, n, id_, clock_->now(), opt_.lease_duration};
     auto claimed = engine_->job_claim(p);
     lock.lock();
+    q.claiming = false;
     if (!claimed.is_ok()) {
       logger_->error("claiming from queue {} failed: {}", q.config.name, claimed.status().to_string());
       q.want_claim = true;
@@ -214,15 +231,66 @@ void Runner::Impl::produce(QueueState& q) {
       lock.lock();
       return;
     }
-    for (Job& job : *claimed) {
-      Event e{EventKind::job_claimed};
-      e.job = &job;
-      e.queue_time = Millis(p.now - job.scheduled_at);
-      telemetry_.emit(e);
-      q.ready.push_back(std::move(job));
-    }
-    for (std::size_t i = 0; i < claimed->size(); ++i) q.work_cv.notify_one();
+    accept(q, *claimed, p.now);
   }
+}
+
+void Runner::Impl::accept(QueueState& q, std::vector<Job>& jobs, Timestamp claimed_at) {
+  for (Job& job : jobs) {
+    Event e{EventKind::job_claimed};
+    e.job = &job;
+    e.queue_time = Millis(claimed_at - job.scheduled_at);
+    telemetry_.emit(e);
+    q.ready.push_back(std::move(job));
+  }
+  for (std::size_t i = 0; i < jobs.size(); ++i) q.work_cv.notify_one();
+}
+
+// A batch of finishes about to be written claims, in the same transaction, the jobs that fill the
+// free slots of every queue that may have more.
+std::vector<JobClaimParams> Runner::Impl::plan() {
+  std::vector<JobClaimParams> claims;
+  const Timestamp now = clock_->now();
+  std::lock_guard lock(mu_);
+  if (phase_ != Phase::running) return claims;
+  for (auto& [name, q] : queues_) {
+    const int limit = q->free_slots();
+    if (!q->want_claim || q->claiming || limit <= 0) continue;
+    q->want_claim = false;
+    q->claiming = true;
+    claims.push_back({name, limit, id_, now, opt_.lease_duration});
+  }
+  group_claims_ += static_cast<int>(claims.size());
+  return claims;
+}
+
+void Runner::Impl::deliver(std::span<const JobClaimParams> claims,
+                           std::vector<Result<std::vector<Job>>> claimed) {
+  std::vector<Job> unwanted;  // claimed while a stop began: given back
+  std::unique_lock lock(mu_);
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    QueueState& q = *queues_.at(claims[i].queue);
+    q.claiming = false;
+    q.claim_cv.notify_one();
+    if (!claimed[i].is_ok()) {
+      // The producer tries again, with its own wait between failures.
+      logger_->warn("claiming from queue {} failed: {}", q.config.name, claimed[i].status().to_string());
+      q.want_claim = true;
+      continue;
+    }
+    std::vector<Job>& jobs = *claimed[i];
+    if (static_cast<int>(jobs.size()) == claims[i].limit) q.want_claim = true;  // there may be more
+    if (phase_ != Phase::running) {
+      std::move(jobs.begin(), jobs.end(), std::back_inserter(unwanted));
+      continue;
+    }
+    accept(q, jobs, claims[i].now);
+  }
+  lock.unlock();
+  give_back(std::move(unwanted));
+  lock.lock();
+  group_claims_ -= static_cast<int>(claims.size());
+  state_cv_.notify_all();
 }
 
 void Runner::Impl::execute_loop(QueueState& q) {
@@ -236,27 +304,39 @@ void Runner::Impl::execute_loop(QueueState& q) {
     auto exec = std::make_shared<Execution>(std::move(job), *engine_, *clock_, telemetry_, *logger_);
     running_[exec->job().id] = exec;
     lock.unlock();
-    bool interrupted = false;
-    Event ended = run(exec, interrupted);
+    Ending ending = run(exec);
     lock.lock();
-    running_.erase(exec->job().id);
+    // The slot is free once the worker has returned; the job stays in running_ (its lease renewed)
+    // until its end is written. Whoever writes it also claims the jobs that fill free slots.
     --q.running;
-    if (phase_ == Phase::draining && !ended.stale) {
-      ++(interrupted ? report_.interrupted : report_.completed);
-    }
+    exec->mark_finishing();
     lock.unlock();
-    telemetry_.emit(ended);
+    commits_.submit({ending.params, [this, exec, stop = ending.stop](const Status& s) mutable {
+                       settle(exec, std::move(stop), s);
+                     }});
     lock.lock();
-    // Waking the producer for every freed slot would make claims of one job each; while executors
-    // still have claimed jobs waiting, it claims once half the slots are free, in one batch.
-    if (q.want_claim && (q.ready.empty() || 2 * q.free_slots() >= q.config.concurrency))
-      q.claim_cv.notify_one();
-    // Only a stop waits for running jobs to end; the ticker need not wake for every job.
-    if (phase_ != Phase::running) state_cv_.notify_all();
   }
 }
 
-Event Runner::Impl::run(const std::shared_ptr<Execution>& exec, bool& interrupted) {
+void Runner::Impl::settle(const std::shared_ptr<Execution>& exec, Event stop, const Status& written) {
+  const bool interrupted = stop.kind == EventKind::job_interrupted;
+  stop.stale = written.code() == StatusCode::stale_lease;
+  if (!written.is_ok() && !stop.stale) {
+    logger_->error("job {} stays executing until its lease expires and it is rescued: {}", exec->job().id,
+                   written.to_string());
+  }
+  {
+    std::lock_guard lock(mu_);
+    running_.erase(exec->job().id);
+    if (phase_ == Phase::draining && !stop.stale) ++(interrupted ? report_.interrupted : report_.completed);
+  }
+  telemetry_.emit(stop);
+  std::lock_guard lock(mu_);
+  // Only a stop waits for running jobs to end; the ticker need not wake for every job.
+  if (phase_ != Phase::running) state_cv_.notify_all();
+}
+
+Runner::Impl::Ending Runner::Impl::run(const std::shared_ptr<Execution>& exec) {
   const Job& job = exec->job();
   const Worker* worker = workers_->find(job.worker);
   Event start{EventKind::job_start};
@@ -290,31 +370,14 @@ Event Runner::Impl::run(const std::shared_ptr<Execution>& exec, bool& interrupte
   Millis duration(now - exec->started_at());
 
   JobFinishParams p = detail::finish_params_for(*exec, *outcome, worker, now);
-  Status s = finish(p, job);
-  interrupted = p.kind == FinishKind::interrupt;
-
-  Event stop{interrupted ? EventKind::job_interrupted : EventKind::job_stop};
+  Event stop{p.kind == FinishKind::interrupt ? EventKind::job_interrupted : EventKind::job_stop};
   stop.job = &job;
   stop.outcome = outcome->kind();
   stop.stop_reason = exec->stop_reason();
   stop.duration = duration;
   stop.progress = job.progress;
   stop.message = outcome->message();
-  stop.stale = s.code() == StatusCode::stale_lease;
-  return stop;
-}
-
-Status Runner::Impl::finish(const JobFinishParams& p, const Job& job) {
-  Status s;
-  for (int attempt = 1; attempt <= kFinishTries; ++attempt) {
-    s = commits_.finish(p);
-    if (s.is_ok() || s.code() == StatusCode::stale_lease) return s;
-    logger_->warn("recording the end of job {} failed ({}), try {}/{}", job.id, s.to_string(), attempt,
-                  kFinishTries);
-    std::this_thread::sleep_for(Millis(20 * attempt));
-  }
-  logger_->error("job {} stays executing until its lease expires and it is rescued: {}", job.id, s.to_string());
-  return s;
+  return {std::move(p), std::move(stop)};
 }
 
 void Runner::Impl::give_back(std::vector<Job> jobs) {
@@ -515,7 +578,8 @@ void Runner::Impl::release_running() {
   {
     std::lock_guard lock(mu_);
     for (auto& [id, exec] : running_) {
-      if (exec->give_up_lease()) execs.push_back(exec);
+      // A run whose end is being written keeps its lease: that write settles it.
+      if (!exec->finishing() && exec->give_up_lease()) execs.push_back(exec);
     }
     report_.released += static_cast<int>(execs.size());
   }
@@ -559,9 +623,9 @@ StopReport Runner::Impl::stop(std::optional<Millis> grace) {
   telemetry_.emit(draining);
   give_back(std::move(unstarted));
   lock.lock();
-  // A claim in flight when the stop began is given back by its producer; wait for that, so that no
+  // A claim in flight when the stop began is given back by whoever made it; wait for that, so that no
   // job is left executing under this runner once stop() returns.
-  state_cv_.wait(lock, [&] { return producers_ == 0; });
+  state_cv_.wait(lock, [&] { return producers_ == 0 && group_claims_ == 0; });
 
   auto settled = [&] {
     return running_.empty() || hard_stop_ || clock_->now() >= deadline_;
@@ -573,6 +637,9 @@ StopReport Runner::Impl::stop(std::optional<Millis> grace) {
   lock.unlock();
   release_running();
   lock.lock();
+  state_cv_.wait(lock, [&] {
+    return std::none_of(running_.begin(), running_.end(), [](const auto& r) { return r.second->finishing(); });
+  });
   phase_ = Phase::stopped;
   for (auto& [name, q] : queues_) {
     q->work_cv.notify_all();

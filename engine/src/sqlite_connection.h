@@ -1,4 +1,4 @@
-// The durable engine's connections: one per thread, each with its prepared statements.
+// The durable engine's connections, each with its prepared statements: one per reading thread.
 #pragma once
 
 #include <SQLiteCpp/Database.h>
@@ -53,11 +53,10 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
 
   // The calling thread's connection. Throws SQLite::Exception when it cannot be opened.
   Connection& get();
-  // Makes `c` the calling thread's connection (the one the engine was opened with).
-  void adopt(std::unique_ptr<Connection> c);
 
  private:
   friend class ThreadConnections;
+  void adopt(std::unique_ptr<Connection> c);
   void release(std::thread::id thread);
 
   const SqliteOptions options_;

@@ -90,10 +90,9 @@ Result<std::shared_ptr<Engine>> open_sqlite_engine(const SqliteOptions& options)
     auto applied = migrator.up(std::nullopt, SystemClock().now());
     if (!applied.is_ok()) return applied.status();
 
-    auto pool = std::make_shared<ConnectionPool>(options);
-    pool->adopt(std::move(first));
+    auto readers = std::make_shared<ConnectionPool>(options);
     auto watch = std::make_unique<Connection>(options, false);
-    return make_sqlite_engine(std::move(pool), std::move(watch));
+    return make_sqlite_engine(std::move(readers), std::move(first), std::move(watch));
   } catch (const SQLite::Exception& e) {
     if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB) {
       return Status{StatusCode::corrupt,

@@ -138,7 +138,7 @@ RUNNER_TEST("a queue's concurrency limit is never exceeded") {
   REQUIRE(h.runner().start().is_ok());
   std::vector<JobId> ids;
   for (int i = 0; i < 12; ++i) ids.push_back(h.insert({{"do", "wait_gate"}}).id);
-  REQUIRE(h.events->wait_for(EventKind::job_start, 3));
+  REQUIRE(h.probe->wait_concurrent(3));
   CHECK(h.runner().executing() == 3);
   h.probe->open_gate();
   for (JobId id : ids) REQUIRE(h.wait_stopped(id));

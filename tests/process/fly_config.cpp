@@ -12,7 +12,7 @@ namespace jobrunner::testing {
 
 namespace {
 
-const std::filesystem::path kRepo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+const std::filesystem::path kRepo = JOBRUNNER_SOURCE_DIR;
 
 json read_fly_toml() {
   Completed r =

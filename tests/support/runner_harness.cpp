@@ -9,6 +9,7 @@ void Probe::started(JobId id) {
   ++starts_[id];
   order_.push_back(id);
   max_running_ = std::max(max_running_, ++running_);
+  cv_.notify_all();
 }
 
 void Probe::finished(JobId) {
@@ -19,6 +20,11 @@ void Probe::finished(JobId) {
 int Probe::max_concurrent() const {
   std::lock_guard lock(mu_);
   return max_running_;
+}
+
+bool Probe::wait_concurrent(int n) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return running_ >= n; });
 }
 
 int Probe::starts(JobId id) const {

@@ -22,6 +22,8 @@ class Probe {
   void started(JobId id);
   void finished(JobId id);
   int max_concurrent() const;
+  // Waits (up to a real-time limit) until n workers are inside perform() at once.
+  bool wait_concurrent(int n);
   int starts(JobId id) const;
   std::vector<JobId> start_order() const;
   void open_gate();

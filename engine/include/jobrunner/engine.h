@@ -64,6 +64,12 @@ class Transaction {
   virtual SQLite::Database* sqlite() = 0;
 };
 
+// What job_finish_and_claim did: one Status per finish, one claim result per claim, in order.
+struct FinishClaimResult {
+  std::vector<Status> finished;
+  std::vector<Result<std::vector<Job>>> claimed;
+};
+
 struct JobCheckpointParams {
   JobId id = 0;
   LeaseToken token = 0;
@@ -148,6 +154,13 @@ class Engine {
   // Ends executions, all in one transaction (group commit). Returns one Status per item: ok, or
   // stale_lease when the job no longer holds that token (nothing changed for that item).
   virtual std::vector<Status> job_finish(std::span<const JobFinishParams> items) = 0;
+
+  // Ends executions and claims more jobs, as job_finish then job_claim for each of claims would.
+  // A store with transactions does it all in one, so that a busy runner pays a single commit to
+  // hand back finished jobs and take the next ones; when that transaction fails, nothing is
+  // written and every finish and claim reports the failure. The default makes the separate calls.
+  virtual FinishClaimResult job_finish_and_claim(std::span<const JobFinishParams> finishes,
+                                                 std::span<const JobClaimParams> claims);
 
   // Saves checkpoint and progress (and runs in_transaction) atomically, fenced by the token.
   virtual Status job_checkpoint(const JobCheckpointParams& p) = 0;
