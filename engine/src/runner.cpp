@@ -21,7 +21,12 @@ namespace jobrunner {
 using detail::Execution;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
+struct QueueState;
+
 namespace {
+
+// The queue of the executor running on this thread while it hands over the end of a run.
+thread_local const QueueState* returning_to = nullptr;
 
 // How many times in all the end of a run is written when writing fails for a reason other than
 // its lease (busy, disk full), before the job is left executing for the rescuer.
@@ -63,6 +68,7 @@ struct QueueState {
   QueueConfig config;
   std::deque<Job> ready;  // claimed, waiting for an executor
   int running = 0;
+  int returning = 0;  // executors whose job has ended, on their way back for the next one
   bool want_claim = true;
   bool claiming = false;  // a claim is in flight, by the producer or along with a group commit
   std::condition_variable claim_cv;
@@ -132,8 +138,9 @@ class Runner::Impl final : private detail::GroupCommit::Claims {
 
  private:
   void produce(QueueState& q);
-  // Hands claimed jobs to q's executors. REQUIRES: mu_ held.
-  void accept(QueueState& q, std::vector<Job>& jobs, Timestamp claimed_at);
+  // Hands claimed jobs to q's executors; returns how many sleeping executors to wake (after mu_ is
+  // released, so that they do not wake only to wait for it). REQUIRES: mu_ held.
+  int accept(QueueState& q, std::vector<Job>& jobs, Timestamp claimed_at);
   std::vector<JobClaimParams> plan() override;
   void deliver(std::span<const JobClaimParams> claims, std::vector<Result<std::vector<Job>>> claimed) override;
   void execute_loop(QueueState& q);
@@ -231,11 +238,14 @@ void Runner::Impl::produce(QueueState& q) {
       lock.lock();
       return;
     }
-    accept(q, *claimed, p.now);
+    const int wake = accept(q, *claimed, p.now);
+    lock.unlock();
+    for (int i = 0; i < wake; ++i) q.work_cv.notify_one();
+    lock.lock();
   }
 }
 
-void Runner::Impl::accept(QueueState& q, std::vector<Job>& jobs, Timestamp claimed_at) {
+int Runner::Impl::accept(QueueState& q, std::vector<Job>& jobs, Timestamp claimed_at) {
   for (Job& job : jobs) {
     Event e{EventKind::job_claimed};
     e.job = &job;
@@ -243,7 +253,11 @@ void Runner::Impl::accept(QueueState& q, std::vector<Job>& jobs, Timestamp claim
     telemetry_.emit(e);
     q.ready.push_back(std::move(job));
   }
-  for (std::size_t i = 0; i < jobs.size(); ++i) q.work_cv.notify_one();
+  // Executors on their way back take jobs without being woken; waking a sleeping one for each job
+  // as well would, with short jobs, spend more on thread switches than on the jobs. The calling
+  // thread does not count: it may be a writer with more batches to write.
+  const int coming_back = q.returning - (returning_to == &q ? 1 : 0);
+  return std::max(0, static_cast<int>(q.ready.size()) - coming_back);
 }
 
 // A batch of finishes about to be written claims, in the same transaction, the jobs that fill the
@@ -267,15 +281,16 @@ std::vector<JobClaimParams> Runner::Impl::plan() {
 void Runner::Impl::deliver(std::span<const JobClaimParams> claims,
                            std::vector<Result<std::vector<Job>>> claimed) {
   std::vector<Job> unwanted;  // claimed while a stop began: given back
+  std::vector<std::pair<QueueState*, int>> wake;
   std::unique_lock lock(mu_);
   for (std::size_t i = 0; i < claims.size(); ++i) {
     QueueState& q = *queues_.at(claims[i].queue);
     q.claiming = false;
-    q.claim_cv.notify_one();
     if (!claimed[i].is_ok()) {
       // The producer tries again, with its own wait between failures.
       logger_->warn("claiming from queue {} failed: {}", q.config.name, claimed[i].status().to_string());
       q.want_claim = true;
+      q.claim_cv.notify_one();
       continue;
     }
     std::vector<Job>& jobs = *claimed[i];
@@ -284,13 +299,17 @@ void Runner::Impl::deliver(std::span<const JobClaimParams> claims,
       std::move(jobs.begin(), jobs.end(), std::back_inserter(unwanted));
       continue;
     }
-    accept(q, jobs, claims[i].now);
+    wake.emplace_back(&q, accept(q, jobs, claims[i].now));
   }
   lock.unlock();
+  for (auto [q, n] : wake) {
+    for (int i = 0; i < n; ++i) q->work_cv.notify_one();
+  }
   give_back(std::move(unwanted));
   lock.lock();
   group_claims_ -= static_cast<int>(claims.size());
-  state_cv_.notify_all();
+  // Only a stop waits for claims to be delivered; the ticker need not wake for every batch.
+  if (phase_ != Phase::running) state_cv_.notify_all();
 }
 
 void Runner::Impl::execute_loop(QueueState& q) {
@@ -309,12 +328,16 @@ void Runner::Impl::execute_loop(QueueState& q) {
     // The slot is free once the worker has returned; the job stays in running_ (its lease renewed)
     // until its end is written. Whoever writes it also claims the jobs that fill free slots.
     --q.running;
+    ++q.returning;
     exec->mark_finishing();
     lock.unlock();
+    returning_to = &q;
     commits_.submit({ending.params, [this, exec, stop = ending.stop](const Status& s) mutable {
                        settle(exec, std::move(stop), s);
                      }});
+    returning_to = nullptr;
     lock.lock();
+    --q.returning;
   }
 }
 
@@ -325,15 +348,16 @@ void Runner::Impl::settle(const std::shared_ptr<Execution>& exec, Event stop, co
     logger_->error("job {} stays executing until its lease expires and it is rescued: {}", exec->job().id,
                    written.to_string());
   }
+  bool stopping = false;
   {
     std::lock_guard lock(mu_);
     running_.erase(exec->job().id);
+    stopping = phase_ != Phase::running;
     if (phase_ == Phase::draining && !stop.stale) ++(interrupted ? report_.interrupted : report_.completed);
   }
   telemetry_.emit(stop);
-  std::lock_guard lock(mu_);
   // Only a stop waits for running jobs to end; the ticker need not wake for every job.
-  if (phase_ != Phase::running) state_cv_.notify_all();
+  if (stopping) state_cv_.notify_all();
 }
 
 Runner::Impl::Ending Runner::Impl::run(const std::shared_ptr<Execution>& exec) {

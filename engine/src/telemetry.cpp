@@ -36,7 +36,7 @@ void Telemetry::unsubscribe(int handle) {
 }
 
 void Telemetry::emit(const Event& e) const {
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   for (const auto& [handle, h] : handlers_) h(e);
 }
 

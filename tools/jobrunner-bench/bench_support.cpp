@@ -163,9 +163,12 @@ double run_to_completion(const Settings& s, const std::shared_ptr<Engine>& engin
   double first = 0, last = 0;
   Runner runner(engine, bench_workers(), runner_options(s));
   runner.telemetry().subscribe([&](const Event& e) {
-    if (e.kind == EventKind::job_start && first == 0) first = seconds_now();
-    if (e.kind != EventKind::job_stop) return;
-    std::lock_guard lock(mu);
+    if (e.kind != EventKind::job_start && e.kind != EventKind::job_stop) return;
+    std::lock_guard lock(mu);  // handlers run on several threads at once
+    if (e.kind == EventKind::job_start) {
+      if (first == 0) first = seconds_now();
+      return;
+    }
     if (++ended == n) {
       last = seconds_now();
       cv.notify_all();

@@ -94,8 +94,10 @@ Figures checkpoint_once(const Settings& s) {
   std::int64_t saved = 0;
   double first = 0, last = 0;
   Runner runner(engine, bench_workers(), runner_options(s));
+  std::mutex mu;
   runner.telemetry().subscribe([&](const Event& e) {
     if (e.kind != EventKind::checkpoint_saved) return;
+    std::lock_guard lock(mu);  // handlers run on several threads at once
     if (saved++ == 0) first = seconds_now();
     last = seconds_now();
   });

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -50,7 +50,9 @@ struct Event {
 };
 
 // A list of handlers. Handlers run on the thread that emits, so they must be quick and must not
-// call back into the runner.
+// call back into the runner; several threads emit at once, so a handler may run on several
+// threads at once and must guard what it shares. Once unsubscribe() returns, the handler is not
+// running and is not called again.
 class Telemetry {
  public:
   using Handler = std::function<void(const Event&)>;
@@ -60,7 +62,7 @@ class Telemetry {
   void emit(const Event& e) const;
 
  private:
-  mutable std::mutex mu_;
+  mutable std::shared_mutex mu_;  // emit shares it; subscribe and unsubscribe wait for emits
   int next_ = 1;
   std::vector<std::pair<int, Handler>> handlers_;
 };
