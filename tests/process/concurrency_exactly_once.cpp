@@ -54,9 +54,11 @@ struct JobRow {
 
 std::map<JobId, JobRow> all_jobs(SQLite::Database& db) {
   std::map<JobId, JobRow> out;
-  SQLite::Statement q(db, "SELECT id, state, attempt, coalesce(json_extract(result, '$.process'), '') FROM jobs");
+  SQLite::Statement q(db,
+                      "SELECT id, state, attempt, coalesce(json_extract(result, '$.process'), '') FROM jobs");
   while (q.executeStep()) {
-    out[q.getColumn(0).getInt64()] = {q.getColumn(1).getString(), q.getColumn(2).getInt(), q.getColumn(3).getString()};
+    out[q.getColumn(0).getInt64()] = {q.getColumn(1).getString(), q.getColumn(2).getInt(),
+                                      q.getColumn(3).getString()};
   }
   return out;
 }
@@ -69,8 +71,10 @@ std::int64_t count(SQLite::Database& db, const std::string& sql) {
 
 }  // namespace
 
-TEST_CASE("concurrency: 4 processes x 8 threads inserting and running jobs on one database run each job exactly once",
-          "[process][concurrency]") {
+TEST_CASE(
+    "concurrency: 4 processes x 8 threads inserting and running jobs on one database run each job exactly "
+    "once",
+    "[process][concurrency]") {
   TempDir dir;
   const std::string path = dir.file("jobs.db");
   open_database(path);  // a new file gets the schema here, before the processes share it
@@ -81,9 +85,10 @@ TEST_CASE("concurrency: 4 processes x 8 threads inserting and running jobs on on
   for (int p = 0; p < kProcesses; ++p) {
     const std::string name = "p" + std::to_string(p);
     hosts.push_back(std::make_unique<Child>(
-        std::vector<std::string>{CONTENTION_HOST_BIN, "--db=" + path, "--out=" + dir.path().string(), "--name=" + name,
-                                 "--concurrency=" + std::to_string(kThreads),
-                                 "--inserters=" + std::to_string(kThreads), "--seconds=" + std::to_string(seconds)},
+        std::vector<std::string>{CONTENTION_HOST_BIN, "--db=" + path, "--out=" + dir.path().string(),
+                                 "--name=" + name, "--concurrency=" + std::to_string(kThreads),
+                                 "--inserters=" + std::to_string(kThreads),
+                                 "--seconds=" + std::to_string(seconds)},
         dir.file("stderr-" + name)));
   }
   const auto began = SteadyClock::now();
@@ -93,14 +98,16 @@ TEST_CASE("concurrency: 4 processes x 8 threads inserting and running jobs on on
   }
   std::int64_t inserted = 0;
   for (int p = 0; p < kProcesses; ++p) {
-    auto line = hosts[static_cast<std::size_t>(p)]->wait_for_line("INSERTED", Millis(seconds * 1000 + 60'000));
+    auto line =
+        hosts[static_cast<std::size_t>(p)]->wait_for_line("INSERTED", Millis(seconds * 1000 + 60'000));
     INFO("process p" << p << " stderr:\n" << tail_of_file(dir.file("stderr-p" + std::to_string(p))));
     REQUIRE(line);
     CHECK(field(*line, "insert_errors") == 0);
     inserted += field(*line, "jobs");
   }
   const auto inserts_ended = SteadyClock::now();
-  const std::string unfinished = "SELECT count(*) FROM jobs WHERE state NOT IN ('completed', 'discarded', 'cancelled')";
+  const std::string unfinished =
+      "SELECT count(*) FROM jobs WHERE state NOT IN ('completed', 'discarded', 'cancelled')";
   REQUIRE(eventually([&] { return count(db, unfinished) == 0; }, std::chrono::milliseconds(120'000)));
   const auto drained = SteadyClock::now();
 
@@ -188,12 +195,13 @@ TEST_CASE("concurrency: 4 processes x 8 threads inserting and running jobs on on
   std::cout << "concurrency: " << kProcesses << " processes x (" << kThreads << " executors + " << kThreads
             << " inserting threads), inserting for " << seconds << " s\n"
             << "concurrency: " << inserted << " jobs inserted and run, each exactly once; "
-            << static_cast<std::int64_t>(static_cast<double>(inserted) / insert_s) << " jobs/s inserted while running, "
+            << static_cast<std::int64_t>(static_cast<double>(inserted) / insert_s)
+            << " jobs/s inserted while running, "
             << static_cast<std::int64_t>(static_cast<double>(inserted) / total_s)
             << " jobs/s from first insert to last completion (" << static_cast<std::int64_t>(total_s * 1000)
             << " ms); the last job completed "
-            << std::chrono::duration_cast<Millis>(drained - inserts_ended).count() << " ms after the inserts ended"
-            << std::endl;
+            << std::chrono::duration_cast<Millis>(drained - inserts_ended).count()
+            << " ms after the inserts ended" << std::endl;
 }
 
 }  // namespace jobrunner::testing

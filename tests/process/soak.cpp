@@ -56,8 +56,8 @@ std::int64_t status_field(pid_t pid, const std::string& name) {
 std::int64_t open_files(pid_t pid) {
   std::error_code ec;
   std::int64_t n = 0;
-  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", ec), end;
+       !ec && it != end; it.increment(ec)) {
     ++n;
   }
   return ec ? -1 : n;
@@ -154,8 +154,9 @@ std::string megabytes(std::int64_t bytes) {
 
 }  // namespace
 
-TEST_CASE("soak: a daemon fed a steady stream of jobs and restarted by SIGTERM stays bounded and loses no job",
-          "[process][soak]") {
+TEST_CASE(
+    "soak: a daemon fed a steady stream of jobs and restarted by SIGTERM stays bounded and loses no job",
+    "[process][soak]") {
   TempDir dir;
   const std::string db = dir.file("jobs.db");
   const std::string wal = db + "-wal";
@@ -164,7 +165,7 @@ TEST_CASE("soak: a daemon fed a steady stream of jobs and restarted by SIGTERM s
   const int restarts = env_number("JOBRUNNER_SOAK_RESTARTS", 4);
   const auto run_for = std::chrono::milliseconds(env_number("JOBRUNNER_SOAK_SECONDS", 24) * 1000 / restarts);
   const auto sample_every = std::chrono::milliseconds(500);
-  const std::vector<std::string> argv{JOBRUNNER_BIN, "run",      "--db",    db,
+  const std::vector<std::string> argv{JOBRUNNER_BIN, "run",        "--db",        db,
                                       "--queues",    "default:10", "--log-level", "warn"};
 
   std::vector<std::vector<Sample>> runs;  // the samples of each daemon, in order
@@ -183,9 +184,8 @@ TEST_CASE("soak: a daemon fed a steady stream of jobs and restarted by SIGTERM s
         next_sample += sample_every;
       }
       // The daemon must keep taking jobs: waiting ones fall below the low mark well within 30 s.
-      REQUIRE(eventually(
-          [&] { return SteadyClock::now() >= next_sample || feed.waiting() < Feed::kLow; },
-          std::chrono::milliseconds(30'000)));
+      REQUIRE(eventually([&] { return SteadyClock::now() >= next_sample || feed.waiting() < Feed::kLow; },
+                         std::chrono::milliseconds(30'000)));
     }
     stop_daemon(daemon, exit_ms);
     CHECK(count_in(*engine, JobState::executing) == 0);
@@ -197,8 +197,11 @@ TEST_CASE("soak: a daemon fed a steady stream of jobs and restarted by SIGTERM s
   // The last run: no more jobs are fed; every job inserted is completed.
   {
     Process daemon(argv);
-    REQUIRE(eventually([&] { return count_in(*engine, JobState::completed) == static_cast<std::int64_t>(feed.ids().size()); },
-                       std::chrono::milliseconds(60'000)));
+    REQUIRE(eventually(
+        [&] {
+          return count_in(*engine, JobState::completed) == static_cast<std::int64_t>(feed.ids().size());
+        },
+        std::chrono::milliseconds(60'000)));
     stop_daemon(daemon, exit_ms);
   }
   for (JobId id : feed.ids()) {
@@ -231,8 +234,8 @@ TEST_CASE("soak: a daemon fed a steady stream of jobs and restarted by SIGTERM s
     const Sample& first = runs[r][kWarmup];
     for (std::size_t i = kWarmup; i < runs[r].size(); ++i) {
       const Sample& s = runs[r][i];
-      INFO("sample " << i << ": rss " << s.rss_kb << " kB, fds " << s.fds << ", threads " << s.threads << ", wal "
-                     << s.wal_bytes << " bytes");
+      INFO("sample " << i << ": rss " << s.rss_kb << " kB, fds " << s.fds << ", threads " << s.threads
+                     << ", wal " << s.wal_bytes << " bytes");
       CHECK(static_cast<double>(s.rss_kb) <= static_cast<double>(first.rss_kb) * 1.25 + 4 * 1024);
       CHECK(static_cast<double>(s.rss_kb) <= static_cast<double>(baseline.rss_kb) * 1.5 + 8 * 1024);
       CHECK(s.fds == baseline.fds);
@@ -248,14 +251,15 @@ TEST_CASE("soak: a daemon fed a steady stream of jobs and restarted by SIGTERM s
             << feed.ids().size() << " jobs, every one completed, attempt 1\n"
             << "soak: RSS first steady " << baseline.rss_kb << " kB, max " << rss_max << " kB; open files "
             << baseline.fds << " and threads " << baseline.threads << " in every steady sample; WAL max "
-            << megabytes(wal_max) << " (bound " << megabytes(wal_bound) << "), at the end " << megabytes(size_of(wal))
-            << "\n";
+            << megabytes(wal_max) << " (bound " << megabytes(wal_bound) << "), at the end "
+            << megabytes(size_of(wal)) << "\n";
   for (std::size_t r = 0; r < runs.size(); ++r) {
-    std::cout << "soak: run " << r + 1 << ": RSS " << runs[r][kWarmup].rss_kb << " -> " << runs[r].back().rss_kb
-              << " kB over " << runs[r].size() << " samples, WAL " << megabytes(runs[r].back().wal_bytes) << "\n";
+    std::cout << "soak: run " << r + 1 << ": RSS " << runs[r][kWarmup].rss_kb << " -> "
+              << runs[r].back().rss_kb << " kB over " << runs[r].size() << " samples, WAL "
+              << megabytes(runs[r].back().wal_bytes) << "\n";
   }
-  std::cout << "soak: SIGTERM to exit: median " << median_of(exit_ms) << " ms, max " << max_of(exit_ms) << " ms"
-            << std::endl;
+  std::cout << "soak: SIGTERM to exit: median " << median_of(exit_ms) << " ms, max " << max_of(exit_ms)
+            << " ms" << std::endl;
 }
 
 }  // namespace jobrunner::testing

@@ -63,7 +63,8 @@ std::int64_t number(std::string_view text, std::string_view flag) {
   std::int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || v < 1) {
-    throw std::invalid_argument(std::string(flag) + " needs a positive number, not '" + std::string(text) + "'");
+    throw std::invalid_argument(std::string(flag) + " needs a positive number, not '" + std::string(text) +
+                                "'");
   }
   return v;
 }
@@ -95,7 +96,8 @@ Flags parse_flags(int argc, char** argv) {
       throw std::invalid_argument("unknown flag " + std::string(arg));
     }
   }
-  if (f.db.empty() || f.out.empty() || f.name.empty()) throw std::invalid_argument("--db, --out and --name are required");
+  if (f.db.empty() || f.out.empty() || f.name.empty())
+    throw std::invalid_argument("--db, --out and --name are required");
   return f;
 }
 
@@ -118,7 +120,8 @@ class AppendFile {
 
   void append(const std::string& lines) {
     ssize_t n = write(fd_, lines.data(), lines.size());
-    if (n != static_cast<ssize_t>(lines.size())) throw std::runtime_error(std::string("append: ") + std::strerror(errno));
+    if (n != static_cast<ssize_t>(lines.size()))
+      throw std::runtime_error(std::string("append: ") + std::strerror(errno));
   }
 
  private:
@@ -197,9 +200,8 @@ void insert_until(Runner& runner, const Flags& f, Counts& counts, AppendFile& in
   while (!stopping && SteadyClock::now() < end) {
     {
       std::unique_lock lock(counts.mu);
-      bool room = counts.executed.wait_until(lock, end, [&] {
-        return stopping || counts.inserted - counts.executions < f.backlog;
-      });
+      bool room = counts.executed.wait_until(
+          lock, end, [&] { return stopping || counts.inserted - counts.executions < f.backlog; });
       if (!room || stopping) return;
     }
     std::vector<NewJob> jobs(static_cast<std::size_t>(batch(rng)));
@@ -275,7 +277,8 @@ int run(const Flags& f) {
       ++counts.other_outcomes;
     }
   });
-  if (Status s = runner.start(); !s.is_ok()) throw std::runtime_error("starting the runner: " + s.to_string());
+  if (Status s = runner.start(); !s.is_ok())
+    throw std::runtime_error("starting the runner: " + s.to_string());
   std::atomic<bool> stopping = false;
   StopWait stop;
   std::thread watcher(watch_signals, std::cref(set), std::ref(runner), std::ref(stop), std::ref(stopping));
@@ -287,13 +290,12 @@ int run(const Flags& f) {
   {
     std::vector<std::jthread> inserters;
     for (int i = 0; i < f.inserters; ++i) {
-      inserters.emplace_back(
-          [&] { insert_until(runner, f, counts, inserted, end, stopping); });
+      inserters.emplace_back([&] { insert_until(runner, f, counts, inserted, end, stopping); });
     }
   }
   const auto insert_ms = std::chrono::duration_cast<Millis>(SteadyClock::now() - began).count();
-  say("INSERTED jobs=" + std::to_string(counts.inserted) + " insert_errors=" + std::to_string(counts.insert_errors) +
-      " ms=" + std::to_string(insert_ms));
+  say("INSERTED jobs=" + std::to_string(counts.inserted) +
+      " insert_errors=" + std::to_string(counts.insert_errors) + " ms=" + std::to_string(insert_ms));
 
   {
     std::unique_lock lock(stop.mu);
@@ -302,11 +304,12 @@ int run(const Flags& f) {
   StopReport report = runner.wait();
   pthread_kill(watcher.native_handle(), SIGUSR1);
   watcher.join();
-  say("STOPPED inserted=" + std::to_string(counts.inserted) + " executions=" + std::to_string(counts.executions) +
-      " completed=" + std::to_string(counts.completed) + " insert_errors=" + std::to_string(counts.insert_errors) +
-      " checkpoint_errors=" + std::to_string(counts.checkpoint_errors) +
-      " other_outcomes=" + std::to_string(counts.other_outcomes) +
-      " logged_errors=" + std::to_string(counts.logged_errors) + " released=" + std::to_string(report.released));
+  say("STOPPED inserted=" + std::to_string(counts.inserted) +
+      " executions=" + std::to_string(counts.executions) + " completed=" + std::to_string(counts.completed) +
+      " insert_errors=" + std::to_string(counts.insert_errors) + " checkpoint_errors=" +
+      std::to_string(counts.checkpoint_errors) + " other_outcomes=" + std::to_string(counts.other_outcomes) +
+      " logged_errors=" + std::to_string(counts.logged_errors) +
+      " released=" + std::to_string(report.released));
   return 0;
 }
 
