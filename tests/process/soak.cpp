@@ -219,19 +219,22 @@ TEST_CASE(
   // - RSS across restarts: at most the first run's first steady sample x 1.5 + 8 MB.
   // - Open files and threads: the same in every steady sample of every run, since each thread holds
   //   one connection and every run has the same threads.
-  // - The WAL: at most twice wal_autocheckpoint's pages. A checkpoint runs whenever a commit leaves
-  //   more than that many pages in the WAL, and a completed checkpoint lets writers start over at
-  //   its beginning, so the file stays about that size; a reader holding an old snapshot would let it
-  //   grow without bound.
-  const std::int64_t wal_bound = 2 * pragma(db, "wal_autocheckpoint") * pragma(db, "page_size");
+  // - The WAL. A commit that leaves more than wal_autocheckpoint pages in it checkpoints them, and
+  //   the next write starts the WAL over, cut back to that size. A reset is missed while a reader
+  //   still uses the WAL's frames, so it overshoots at times: the median of each run's samples is
+  //   at most twice the checkpoint size, and no sample more than four times. A reader that holds a
+  //   snapshot stops every reset, and at this write rate the WAL passes four times within seconds.
+  const std::int64_t checkpoint_bytes = pragma(db, "wal_autocheckpoint") * pragma(db, "page_size");
   constexpr std::size_t kWarmup = 1;
   REQUIRE(runs.front().size() > kWarmup);
   const Sample& baseline = runs.front()[kWarmup];
-  std::int64_t wal_max = 0, rss_max = 0;
+  std::int64_t rss_max = 0;
+  std::vector<double> wal_all;
   for (std::size_t r = 0; r < runs.size(); ++r) {
     INFO("daemon run " << r + 1);
     REQUIRE(runs[r].size() > kWarmup);
     const Sample& first = runs[r][kWarmup];
+    std::vector<double> wal_run;
     for (std::size_t i = kWarmup; i < runs[r].size(); ++i) {
       const Sample& s = runs[r][i];
       INFO("sample " << i << ": rss " << s.rss_kb << " kB, fds " << s.fds << ", threads " << s.threads
@@ -240,23 +243,24 @@ TEST_CASE(
       CHECK(static_cast<double>(s.rss_kb) <= static_cast<double>(baseline.rss_kb) * 1.5 + 8 * 1024);
       CHECK(s.fds == baseline.fds);
       CHECK(s.threads == baseline.threads);
-      CHECK(s.wal_bytes <= wal_bound);
-      wal_max = std::max(wal_max, s.wal_bytes);
+      CHECK(s.wal_bytes <= 4 * checkpoint_bytes);
       rss_max = std::max(rss_max, s.rss_kb);
+      wal_run.push_back(static_cast<double>(s.wal_bytes));
+      wal_all.push_back(static_cast<double>(s.wal_bytes));
     }
+    CHECK(median_of(wal_run) <= static_cast<double>(2 * checkpoint_bytes));
   }
-  CHECK(size_of(wal) <= wal_bound);
 
   std::cout << "soak: " << restarts << " daemon runs of " << run_for.count() << " ms, each ended by SIGTERM; "
             << feed.ids().size() << " jobs, every one completed, attempt 1\n"
             << "soak: RSS first steady " << baseline.rss_kb << " kB, max " << rss_max << " kB; open files "
-            << baseline.fds << " and threads " << baseline.threads << " in every steady sample; WAL max "
-            << megabytes(wal_max) << " (bound " << megabytes(wal_bound) << "), at the end "
-            << megabytes(size_of(wal)) << "\n";
+            << baseline.fds << " and threads " << baseline.threads << " in every steady sample\n"
+            << "soak: WAL median " << megabytes(static_cast<std::int64_t>(median_of(wal_all))) << ", max "
+            << megabytes(static_cast<std::int64_t>(max_of(wal_all))) << " (checkpoint at "
+            << megabytes(checkpoint_bytes) << ")\n";
   for (std::size_t r = 0; r < runs.size(); ++r) {
     std::cout << "soak: run " << r + 1 << ": RSS " << runs[r][kWarmup].rss_kb << " -> "
-              << runs[r].back().rss_kb << " kB over " << runs[r].size() << " samples, WAL "
-              << megabytes(runs[r].back().wal_bytes) << "\n";
+              << runs[r].back().rss_kb << " kB over " << runs[r].size() << " samples\n";
   }
   std::cout << "soak: SIGTERM to exit: median " << median_of(exit_ms) << " ms, max " << max_of(exit_ms)
             << " ms" << std::endl;
