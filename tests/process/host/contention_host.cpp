@@ -26,7 +26,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -38,6 +37,7 @@
 
 #include "jobrunner/runner.h"
 #include "jobrunner/sqlite_engine.h"
+#include "process/host/host_support.h"
 
 namespace {
 
@@ -59,23 +59,11 @@ struct Flags {
   int max_batch = 4;           // each insert takes 1..max_batch jobs
 };
 
-std::int64_t number(std::string_view text, std::string_view flag) {
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < 1) {
-    throw std::invalid_argument(std::string(flag) + " needs a positive number, not '" + std::string(text) +
-                                "'");
-  }
-  return v;
-}
-
 Flags parse_flags(int argc, char** argv) {
   Flags f;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    auto eq = arg.find('=');
-    std::string_view name = arg.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : arg.substr(eq + 1);
+    auto [name, value] = host::split_flag(arg);
     if (name == "--db") {
       f.db = value;
     } else if (name == "--out") {
@@ -83,15 +71,15 @@ Flags parse_flags(int argc, char** argv) {
     } else if (name == "--name") {
       f.name = value;
     } else if (name == "--concurrency") {
-      f.concurrency = static_cast<int>(number(value, name));
+      f.concurrency = static_cast<int>(host::flag_number(value, name, 1));
     } else if (name == "--inserters") {
-      f.inserters = static_cast<int>(number(value, name));
+      f.inserters = static_cast<int>(host::flag_number(value, name, 1));
     } else if (name == "--seconds") {
-      f.seconds = number(value, name);
+      f.seconds = host::flag_number(value, name, 1);
     } else if (name == "--backlog") {
-      f.backlog = number(value, name);
+      f.backlog = host::flag_number(value, name, 1);
     } else if (name == "--max-batch") {
-      f.max_batch = static_cast<int>(number(value, name));
+      f.max_batch = static_cast<int>(host::flag_number(value, name, 1));
     } else {
       throw std::invalid_argument("unknown flag " + std::string(arg));
     }
@@ -99,12 +87,6 @@ Flags parse_flags(int argc, char** argv) {
   if (f.db.empty() || f.out.empty() || f.name.empty())
     throw std::invalid_argument("--db, --out and --name are required");
   return f;
-}
-
-void say(const std::string& line) {
-  static std::mutex mu;
-  std::lock_guard lock(mu);
-  std::cout << line << std::endl;
 }
 
 // A file that whole lines are appended to, each with one write(), from any thread.
@@ -282,7 +264,7 @@ int run(const Flags& f) {
   std::atomic<bool> stopping = false;
   StopWait stop;
   std::thread watcher(watch_signals, std::cref(set), std::ref(runner), std::ref(stop), std::ref(stopping));
-  say("READY");
+  host::say("READY");
 
   AppendFile inserted(f.out + "/inserted-" + f.name);
   const auto began = SteadyClock::now();
@@ -294,8 +276,8 @@ int run(const Flags& f) {
     }
   }
   const auto insert_ms = std::chrono::duration_cast<Millis>(SteadyClock::now() - began).count();
-  say("INSERTED jobs=" + std::to_string(counts.inserted) +
-      " insert_errors=" + std::to_string(counts.insert_errors) + " ms=" + std::to_string(insert_ms));
+  host::say("INSERTED jobs=" + std::to_string(counts.inserted) +
+            " insert_errors=" + std::to_string(counts.insert_errors) + " ms=" + std::to_string(insert_ms));
 
   {
     std::unique_lock lock(stop.mu);
@@ -304,29 +286,17 @@ int run(const Flags& f) {
   StopReport report = runner.wait();
   pthread_kill(watcher.native_handle(), SIGUSR1);
   watcher.join();
-  say("STOPPED inserted=" + std::to_string(counts.inserted) +
-      " executions=" + std::to_string(counts.executions) + " completed=" + std::to_string(counts.completed) +
-      " insert_errors=" + std::to_string(counts.insert_errors) + " checkpoint_errors=" +
-      std::to_string(counts.checkpoint_errors) + " other_outcomes=" + std::to_string(counts.other_outcomes) +
-      " logged_errors=" + std::to_string(counts.logged_errors) +
-      " released=" + std::to_string(report.released));
+  host::say("STOPPED inserted=" + std::to_string(counts.inserted) + " executions=" +
+            std::to_string(counts.executions) + " completed=" + std::to_string(counts.completed) +
+            " insert_errors=" + std::to_string(counts.insert_errors) +
+            " checkpoint_errors=" + std::to_string(counts.checkpoint_errors) + " other_outcomes=" +
+            std::to_string(counts.other_outcomes) + " logged_errors=" + std::to_string(counts.logged_errors) +
+            " released=" + std::to_string(report.released));
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Flags f;
-  try {
-    f = parse_flags(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "contention_host: " << e.what() << "\n" << kUsage;
-    return 2;
-  }
-  try {
-    return run(f);
-  } catch (const std::exception& e) {
-    std::cerr << "contention_host: " << e.what() << "\n";
-    return 1;
-  }
+  return jobrunner::host::host_main("contention_host", kUsage, argc, argv, parse_flags, run);
 }
