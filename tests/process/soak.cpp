@@ -148,7 +148,7 @@ std::int64_t pragma(const std::string& db, const std::string& name) {
 std::string megabytes(std::int64_t bytes) {
   std::ostringstream out;
   out.precision(1);
-  out << std::fixed << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MB";
+  out << std::fixed << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
   return out.str();
 }
 
