@@ -11,7 +11,7 @@
 
 namespace jobrunner::testing {
 
-TEST_CASE("run --synchronous full commits with synchronous full, says so at start, and runs jobs") {
+TEST_CASE("run --synchronous full names the level it opened the database with, and runs jobs") {
   TempDir dir;
   const std::string db = dir.file("jobs.db");
   const JobId id = enqueue_test_job(db, {{"duration_ms", 30}, {"chunk_ms", 10}});
