@@ -30,6 +30,10 @@ namespace {
 
 thread_local ThreadConnections thread_connections;
 
+// What the WAL file is truncated back to each time the WAL starts over: 1,000 pages of 4 KiB, the
+// most wal_autocheckpoint lets it hold before a checkpoint.
+constexpr std::int64_t kWalSizeLimit = 4 * 1024 * 1024;
+
 }  // namespace
 
 Connection::Connection(const SqliteOptions& options, bool create)
@@ -37,6 +41,11 @@ Connection::Connection(const SqliteOptions& options, bool create)
           static_cast<int>(options.busy_timeout.count())) {
   db_.exec(options.synchronous == Synchronous::full ? "PRAGMA synchronous = FULL"
                                                     : "PRAGMA synchronous = NORMAL");
+  // SQLite never shrinks the WAL file by itself: one long read (a backup, a slow query) that holds
+  // off checkpoints leaves it at its largest size for as long as the database stays open. With a
+  // limit, the write that starts the WAL over after a checkpoint truncates it back to about the
+  // size wal_autocheckpoint lets it reach.
+  db_.exec("PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimit));
 }
 
 CachedStatement Connection::statement(const std::string& sql) {

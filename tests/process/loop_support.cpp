@@ -39,15 +39,15 @@ Millis left_until(SteadyClock::time_point deadline) {
   return std::max(Millis(0), std::chrono::duration_cast<Millis>(deadline - SteadyClock::now()));
 }
 
-std::string tail_of_file(const std::string& path, std::size_t max_bytes = 4000) {
+}  // namespace
+
+std::string tail_of_file(const std::string& path, std::size_t max_bytes) {
   std::ifstream in(path);
   std::stringstream all;
   all << in.rdbuf();
   std::string text = all.str();
   return text.size() <= max_bytes ? text : text.substr(text.size() - max_bytes);
 }
-
-}  // namespace
 
 Child::Child(const std::vector<std::string>& argv, const std::string& stderr_path) {
   int fds[2];

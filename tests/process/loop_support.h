@@ -58,6 +58,9 @@ class Child {
 // "exited 0", "killed by signal 9", ...
 std::string describe_status(int status);
 
+// The last max_bytes of a file (a child's stderr, for a failure's report); empty when it is missing.
+std::string tail_of_file(const std::string& path, std::size_t max_bytes = 4000);
+
 // One job as the loops sample it.
 struct JobSample {
   JobId id = 0;

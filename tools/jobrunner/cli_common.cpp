@@ -4,8 +4,6 @@
 #include <filesystem>
 #include <iostream>
 
-#include "jobrunner/sqlite_engine.h"
-
 namespace jobrunner::cli {
 
 int run_app(CLI::App& app, int argc, char** argv) {
@@ -42,7 +40,20 @@ CLI::Option* add_db_option(CLI::App& command, std::string& db) {
   return command.add_option("--db", db, "Database file ($JOBRUNNER_DB, else ./data/jobrunner.db)");
 }
 
-std::shared_ptr<Engine> open_durable(const std::string& path, bool migrate) {
+Synchronous parse_synchronous(const std::string& text, const std::string& source) {
+  if (text == "normal") return Synchronous::normal;
+  if (text == "full") return Synchronous::full;
+  throw UsageError(source + ": '" + text +
+                   "' is not normal or full (full also survives power loss, at the cost of a sync per commit)");
+}
+
+Synchronous default_synchronous() {
+  const char* env = std::getenv("JOBRUNNER_SYNCHRONOUS");
+  if (env == nullptr || *env == '\0') return Synchronous::normal;
+  return parse_synchronous(env, "JOBRUNNER_SYNCHRONOUS");
+}
+
+std::shared_ptr<Engine> open_durable(const std::string& path, bool migrate, Synchronous synchronous) {
   namespace fs = std::filesystem;
   fs::path p(path);
   if (fs::is_directory(p)) {
@@ -60,6 +71,7 @@ std::shared_ptr<Engine> open_durable(const std::string& path, bool migrate) {
   SqliteOptions options;
   options.path = path;
   options.migrate = migrate;
+  options.synchronous = synchronous;
   auto engine = open_sqlite_engine(options);
   if (!engine.is_ok()) throw RuntimeError(path + ": " + engine.status().message());
   return *engine;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "jobrunner/engine.h"
+#include "jobrunner/sqlite_engine.h"
 
 namespace jobrunner::cli {
 
@@ -32,9 +33,18 @@ std::string default_db_path();
 // Adds the --db option every database command takes, storing into db (which starts as the default).
 CLI::Option* add_db_option(CLI::App& command, std::string& db);
 
+// How commits reach the disk: "normal" or "full" (read from `source`, which names it in the error).
+// Throws UsageError for anything else.
+Synchronous parse_synchronous(const std::string& text, const std::string& source);
+
+// $JOBRUNNER_SYNCHRONOUS, else normal: what every command commits with unless `run --synchronous`
+// says otherwise. Throws UsageError when the variable holds anything else.
+Synchronous default_synchronous();
+
 // Opens the durable engine at path, creating its directory if missing. Throws RuntimeError with a
 // message that says what to do (migrate, wrong file, permissions).
-std::shared_ptr<Engine> open_durable(const std::string& path, bool migrate);
+std::shared_ptr<Engine> open_durable(const std::string& path, bool migrate,
+                                     Synchronous synchronous = default_synchronous());
 
 // Parses --args: a JSON object. Throws UsageError otherwise.
 json parse_json_object(const std::string& text, const std::string& what);

@@ -28,6 +28,7 @@ struct RunFlags {
   std::string log_format = "text";
   std::string http;
   bool migrate = false;
+  std::string synchronous;  // empty: $JOBRUNNER_SYNCHRONOUS, else normal
   std::vector<std::string> demo;
 };
 
@@ -139,7 +140,9 @@ int run_daemon(const RunFlags& f) {
   Metrics metrics;
   options.logger = make_logger(f, job_log);
   std::vector<NewJob> demo = demo_jobs(f.demo);
-  std::shared_ptr<Engine> engine = f.lite ? make_lite_engine() : open_durable(f.db, f.migrate);
+  const Synchronous synchronous =
+      f.synchronous.empty() ? default_synchronous() : parse_synchronous(f.synchronous, "--synchronous");
+  std::shared_ptr<Engine> engine = f.lite ? make_lite_engine() : open_durable(f.db, f.migrate, synchronous);
 
   Runner runner(engine, workers::builtin_registry(), options);
   auto& log = *options.logger;
@@ -152,8 +155,9 @@ int run_daemon(const RunFlags& f) {
     int port = server->bind(*http);
     log.info("HTTP listening on {}:{}: GET /healthz, GET /metrics", http->host, port);
   }
+  const char* sync_name = synchronous == Synchronous::full ? "full" : "normal";
   log.info("jobrunner starting: engine {}{}, queues {}, grace {}", engine->name(),
-           f.lite ? "" : " at " + f.db, f.queues, f.grace);
+           f.lite ? "" : " at " + f.db + " (synchronous " + sync_name + ")", f.queues, f.grace);
   check(runner.start(), "cannot start the runner");
   if (server) server->start();
   signals.watch(runner, log, options.shutdown_grace);
@@ -188,6 +192,10 @@ void add_run_command(CLI::App& app) {
       "--http", f->http,
       "Serve GET /healthz and GET /metrics on ADDR:PORT only (e.g. 0.0.0.0:8080; port 0: any free port)");
   run->add_flag("--migrate", f->migrate, "Apply pending schema migrations before starting");
+  run->add_option("--synchronous", f->synchronous,
+                  "normal: a commit survives a crash of the process; full: it also survives power loss,"
+                  " at the cost of a sync per commit ($JOBRUNNER_SYNCHRONOUS, else normal)")
+      ->excludes("--lite");
   run->add_option("--demo", f->demo, "Enqueue a TestJob demo at start: quick, medium or long");
   run->callback([f] {
     if (int code = run_daemon(*f); code != kExitOk) std::exit(code);

@@ -13,7 +13,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <iostream>
@@ -24,6 +23,7 @@
 #include "jobrunner/chunked.h"
 #include "jobrunner/runner.h"
 #include "jobrunner/sqlite_engine.h"
+#include "process/host/host_support.h"
 
 namespace {
 
@@ -47,39 +47,28 @@ struct Flags {
   std::string log_level = "info";
 };
 
-std::int64_t number(std::string_view text, std::string_view flag) {
-  std::int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
-    throw std::invalid_argument(std::string(flag) + " needs a non-negative number, not '" +
-                                std::string(text) + "'");
-  }
-  return v;
-}
-
 Flags parse_flags(int argc, char** argv) {
   Flags f;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
-    auto eq = arg.find('=');
-    std::string_view name = arg.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : arg.substr(eq + 1);
+    auto [name, value] = host::split_flag(arg);
     if (name == "--db") {
       f.db = value;
     } else if (name == "--run-id") {
-      f.run_id = number(value, name);
+      f.run_id = host::flag_number(value, name);
     } else if (name == "--enqueue") {
       f.enqueue = true;
     } else if (name == "--jobs") {
-      f.jobs = static_cast<int>(number(value, name));
+      f.jobs = static_cast<int>(host::flag_number(value, name));
     } else if (name == "--chunks") {
-      f.chunks = number(value, name);
+      f.chunks = host::flag_number(value, name);
     } else if (name == "--chunk-ms") {
       auto colon = value.find(':');
-      f.chunk_min = number(value.substr(0, colon), name);
-      f.chunk_max = colon == std::string_view::npos ? f.chunk_min : number(value.substr(colon + 1), name);
+      f.chunk_min = host::flag_number(value.substr(0, colon), name);
+      f.chunk_max =
+          colon == std::string_view::npos ? f.chunk_min : host::flag_number(value.substr(colon + 1), name);
     } else if (name == "--grace-ms") {
-      f.grace_ms = number(value, name);
+      f.grace_ms = host::flag_number(value, name);
     } else if (name == "--exit-when-done") {
       f.exit_when_done = true;
     } else if (name == "--announce-chunks") {
@@ -93,13 +82,6 @@ Flags parse_flags(int argc, char** argv) {
   if (f.db.empty()) throw std::invalid_argument("--db is required");
   if (f.jobs < 1 || f.chunk_max < f.chunk_min) throw std::invalid_argument("need --jobs >= 1 and MIN <= MAX");
   return f;
-}
-
-// Lines for the test; a mutex keeps lines from threads whole.
-void say(const std::string& line) {
-  static std::mutex mu;
-  std::lock_guard lock(mu);
-  std::cout << line << std::endl;
 }
 
 std::int64_t now_us() {
@@ -156,7 +138,7 @@ class ChunkLogJob final : public ChunkedWorker {
     const JobId job = chunk.ctx().job().id;
     const std::int64_t index = chunk.index();
     starts_->record(job, index, f_.run_id);
-    if (f_.announce_chunks) say("CHUNK " + std::to_string(job) + " " + std::to_string(index));
+    if (f_.announce_chunks) host::say("CHUNK " + std::to_string(job) + " " + std::to_string(index));
     if (!chunk.ctx().work_for(length(job, index))) return false;
     chunk.on_commit([job, index, run_id = f_.run_id](Transaction& tx) {
       if (tx.sqlite() == nullptr) throw std::logic_error("ChunkLogJob needs the durable engine");
@@ -254,7 +236,7 @@ int run(const Flags& f) {
   const std::int64_t unfinished = unfinished_jobs(**engine);
 
   runner.telemetry().subscribe([&w](const Event& e) {
-    if (e.kind == EventKind::runner_draining) say("DRAINING");
+    if (e.kind == EventKind::runner_draining) host::say("DRAINING");
     if (e.kind == EventKind::job_stop && e.outcome == Outcome::Kind::ok && !e.stale) {
       std::lock_guard lock(w.mu);
       ++w.completed;
@@ -264,7 +246,7 @@ int run(const Flags& f) {
   if (Status s = runner.start(); !s.is_ok())
     throw std::runtime_error("starting the runner: " + s.to_string());
   std::thread watcher(watch_signals, std::cref(set), std::ref(runner), std::ref(w));
-  say("READY");
+  host::say("READY");
 
   bool done = false;
   {
@@ -272,30 +254,18 @@ int run(const Flags& f) {
     w.cv.wait(lock, [&] { return w.signals > 0 || (f.exit_when_done && w.completed >= unfinished); });
     done = w.signals == 0;
   }
-  if (done) say("DONE");
+  if (done) host::say("DONE");
   StopReport report = done ? runner.stop() : runner.wait();
   pthread_kill(watcher.native_handle(), SIGUSR1);
   watcher.join();
-  say("STOPPED completed=" + std::to_string(report.completed) +
-      " interrupted=" + std::to_string(report.interrupted) + " released=" + std::to_string(report.released) +
-      " elapsed_ms=" + std::to_string(report.elapsed.count()));
+  host::say("STOPPED completed=" + std::to_string(report.completed) + " interrupted=" +
+            std::to_string(report.interrupted) + " released=" + std::to_string(report.released) +
+            " elapsed_ms=" + std::to_string(report.elapsed.count()));
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  Flags f;
-  try {
-    f = parse_flags(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "crash_host: " << e.what() << "\n" << kUsage;
-    return 2;
-  }
-  try {
-    return run(f);
-  } catch (const std::exception& e) {
-    std::cerr << "crash_host: " << e.what() << "\n";
-    return 1;
-  }
+  return jobrunner::host::host_main("crash_host", kUsage, argc, argv, parse_flags, run);
 }
