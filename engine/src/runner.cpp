@@ -10,6 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "execution.h"
 #include "group_commit.h"
@@ -25,8 +26,10 @@ struct QueueState;
 
 namespace {
 
-// The queue of the executor running on this thread while it hands over the end of a run.
-thread_local const QueueState* returning_to = nullptr;
+// The queue of the executor running on this thread while it hands over the end of a run, and
+// whether it has become the writer of batches (it is then no longer counted as coming back).
+thread_local QueueState* returning_to = nullptr;
+thread_local bool writing_batches = false;
 
 // How many times in all the end of a run is written when writing fails for a reason other than
 // its lease (busy, disk full), before the job is left executing for the rescuer.
@@ -69,6 +72,7 @@ struct QueueState {
   std::deque<Job> ready;  // claimed, waiting for an executor
   int running = 0;
   int returning = 0;  // executors whose job has ended, on their way back for the next one
+  int sleeping = 0;   // executors waiting for a job
   bool want_claim = true;
   bool claiming = false;  // a claim is in flight, by the producer or along with a group commit
   std::condition_variable claim_cv;
@@ -254,10 +258,9 @@ int Runner::Impl::accept(QueueState& q, std::vector<Job>& jobs, Timestamp claime
     q.ready.push_back(std::move(job));
   }
   // Executors on their way back take jobs without being woken; waking a sleeping one for each job
-  // as well would, with short jobs, spend more on thread switches than on the jobs. The calling
-  // thread does not count: it may be a writer with more batches to write.
-  const int coming_back = q.returning - (returning_to == &q ? 1 : 0);
-  return std::max(0, static_cast<int>(q.ready.size()) - coming_back);
+  // as well would, with short jobs, spend more on thread switches than on the jobs. So one sleeper
+  // is woken, and it wakes the next if jobs are still waiting (execute_loop).
+  return static_cast<int>(q.ready.size()) > q.returning ? 1 : 0;
 }
 
 // A batch of finishes about to be written claims, in the same transaction, the jobs that fill the
@@ -266,6 +269,11 @@ std::vector<JobClaimParams> Runner::Impl::plan() {
   std::vector<JobClaimParams> claims;
   const Timestamp now = clock_->now();
   std::lock_guard lock(mu_);
+  // plan() runs on the writing thread: an executor writing batches is not coming back soon.
+  if (returning_to != nullptr && !writing_batches) {
+    writing_batches = true;
+    --returning_to->returning;
+  }
   if (phase_ != Phase::running) return claims;
   for (auto& [name, q] : queues_) {
     const int limit = q->free_slots();
@@ -315,14 +323,20 @@ void Runner::Impl::deliver(std::span<const JobClaimParams> claims,
 void Runner::Impl::execute_loop(QueueState& q) {
   std::unique_lock lock(mu_);
   while (true) {
+    ++q.sleeping;
     q.work_cv.wait(lock, [&] { return !q.ready.empty() || phase_ == Phase::stopped; });
+    --q.sleeping;
     if (q.ready.empty()) return;
     Job job = std::move(q.ready.front());
     q.ready.pop_front();
     ++q.running;
     auto exec = std::make_shared<Execution>(std::move(job), *engine_, *clock_, telemetry_, *logger_);
     running_[exec->job().id] = exec;
+    // Wake the next sleeper only for jobs that no executor on its way back will take: long jobs
+    // start on every free executor within a few wake-ups, while short ones keep to few threads.
+    const bool wake_next = q.sleeping > 0 && static_cast<int>(q.ready.size()) > q.returning;
     lock.unlock();
+    if (wake_next) q.work_cv.notify_one();
     Ending ending = run(exec);
     lock.lock();
     // The slot is free once the worker has returned; the job stays in running_ (its lease renewed)
@@ -337,7 +351,7 @@ void Runner::Impl::execute_loop(QueueState& q) {
                      }});
     returning_to = nullptr;
     lock.lock();
-    --q.returning;
+    if (!std::exchange(writing_batches, false)) --q.returning;
   }
 }
 
