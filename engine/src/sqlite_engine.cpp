@@ -413,20 +413,33 @@ class SqliteEngine final : public Engine {
       q->bind(":states", json_text(state_names(job.unique->states)));
       if (q->executeStep()) return {read_job(*q), true};
     }
-    const Timestamp scheduled_at = job.scheduled_at.value_or(now);
+    Job row;
+    row.queue = job.queue;
+    row.worker = job.worker;
+    row.args = job.args;
+    row.scheduled_at = job.scheduled_at.value_or(now);
+    row.state = row.scheduled_at > now ? JobState::scheduled : JobState::available;
+    row.priority = job.priority.value_or(0);
+    row.max_attempts = job.max_attempts;
+    row.inserted_at = now;
+    row.meta = job.meta;
+    row.tags = job.tags;
+    row.unique_key = std::move(key);
     auto q = c.statement(sql::kInsertJob);
-    q->bind(":queue", job.queue);
-    q->bind(":worker", job.worker);
-    q->bind(":args", json_text(job.args));
-    q->bind(":state", std::string(to_string(scheduled_at > now ? JobState::scheduled : JobState::available)));
-    q->bind(":priority", job.priority.value_or(0));
-    q->bind(":max_attempts", job.max_attempts);
+    q->bind(":queue", row.queue);
+    q->bind(":worker", row.worker);
+    q->bind(":args", json_text(row.args));
+    q->bind(":state", std::string(to_string(row.state)));
+    q->bind(":priority", row.priority);
+    q->bind(":max_attempts", row.max_attempts);
     q->bind(":now", now);
-    q->bind(":scheduled_at", scheduled_at);
-    q->bind(":meta", json_text(job.meta));
-    q->bind(":tags", json_text(job.tags));
-    if (key) q->bind(":unique_key", *key);
-    return {read_jobs(q).at(0), false};
+    q->bind(":scheduled_at", row.scheduled_at);
+    q->bind(":meta", json_text(row.meta));
+    q->bind(":tags", json_text(row.tags));
+    if (row.unique_key) q->bind(":unique_key", *row.unique_key);
+    q->exec();
+    row.id = c.db().getLastInsertRowid();
+    return {std::move(row), false};
   }
 
   static Status finish_one(Connection& c, const JobFinishParams& p) {

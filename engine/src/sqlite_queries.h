@@ -10,13 +10,13 @@ namespace jobrunner::sql {
 
 inline const std::string kSelectJob = "SELECT " + kJobColumns + " FROM jobs WHERE id = :id";
 
+// No RETURNING: the new row is exactly what was bound, so the engine builds the Job itself.
 inline const std::string kInsertJob =
     "INSERT INTO jobs (queue, worker, args, state, priority, max_attempts, inserted_at, scheduled_at, meta, "
     "tags, "
     "unique_key) VALUES (:queue, :worker, :args, :state, :priority, :max_attempts, :now, :scheduled_at, "
     ":meta, "
-    ":tags, :unique_key) RETURNING " +
-    kJobColumns;
+    ":tags, :unique_key)";
 
 inline const std::string kFindDuplicate =
     "SELECT " + kJobColumns +
