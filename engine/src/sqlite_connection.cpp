@@ -1,6 +1,10 @@
 #include "sqlite_connection.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 namespace jobrunner {
@@ -34,11 +38,27 @@ thread_local ThreadConnections thread_connections;
 // most wal_autocheckpoint lets it hold before a checkpoint.
 constexpr std::int64_t kWalSizeLimit = 4 * 1024 * 1024;
 
+// While another process holds the write lock: retry every 100 us for the first 5 ms, then every
+// millisecond, until busy_timeout has passed. SQLite's own handler sleeps 1, 2, 5, 10 … 100 ms
+// between tries; against a process that commits back to back and holds the lock all but a few
+// microseconds between its transactions, such long sleeps almost never land in a gap, and the
+// waiting process starves until the busy one goes idle.
+int retry_while_busy(void* timeout_ms, int tries) {
+  constexpr int kShortTries = 50;
+  const std::int64_t waited_us =
+      tries < kShortTries ? tries * 100 : kShortTries * 100 + std::int64_t{tries - kShortTries} * 1000;
+  if (waited_us >= *static_cast<const std::int64_t*>(timeout_ms) * 1000) return 0;
+  std::this_thread::sleep_for(std::chrono::microseconds(tries < kShortTries ? 100 : 1000));
+  return 1;
+}
+
 }  // namespace
 
 Connection::Connection(const SqliteOptions& options, bool create)
     : db_(options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX | (create ? SQLite::OPEN_CREATE : 0),
-          static_cast<int>(options.busy_timeout.count())) {
+          static_cast<int>(options.busy_timeout.count())),
+      busy_timeout_ms_(options.busy_timeout.count()) {
+  sqlite3_busy_handler(db_.getHandle(), &retry_while_busy, &busy_timeout_ms_);
   db_.exec(options.synchronous == Synchronous::full ? "PRAGMA synchronous = FULL"
                                                     : "PRAGMA synchronous = NORMAL");
   // SQLite never shrinks the WAL file by itself: one long read (a backup, a slow query) that holds

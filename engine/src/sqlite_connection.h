@@ -4,6 +4,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +43,7 @@ class Connection {
 
  private:
   SQLite::Database db_;
+  std::int64_t busy_timeout_ms_;  // read by the busy handler
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "sqlite_checkpointer.h"
 #include "sqlite_connection.h"
 #include "sqlite_engine_impl.h"
 #include "sqlite_errors.h"
@@ -75,9 +76,12 @@ class SqliteTransaction final : public Transaction {
 
 class SqliteEngine final : public Engine {
  public:
-  SqliteEngine(std::shared_ptr<ConnectionPool> readers, std::unique_ptr<Connection> writer,
-               std::unique_ptr<Connection> watch)
-      : readers_(std::move(readers)), writer_(std::move(writer)), watch_(std::move(watch)) {}
+  SqliteEngine(const SqliteOptions& options, std::shared_ptr<ConnectionPool> readers,
+               std::unique_ptr<Connection> writer, std::unique_ptr<Connection> watch)
+      : readers_(std::move(readers)),
+        writer_(std::move(writer)),
+        checkpointer_(options, writer_->db()),
+        watch_(std::move(watch)) {}
 
   std::string_view name() const override { return "durable"; }
 
@@ -541,6 +545,7 @@ class SqliteEngine final : public Engine {
   std::shared_ptr<ConnectionPool> readers_;  // a connection per reading thread
   std::mutex write_mu_;
   std::unique_ptr<Connection> writer_;  // guarded by write_mu_
+  Checkpointer checkpointer_;           // after writer_: gone before it
   std::mutex watch_mu_;
   std::unique_ptr<Connection> watch_;
 };
@@ -549,10 +554,10 @@ thread_local const SqliteEngine* SqliteEngine::writing_ = nullptr;
 
 }  // namespace
 
-std::shared_ptr<Engine> make_sqlite_engine(std::shared_ptr<ConnectionPool> readers,
+std::shared_ptr<Engine> make_sqlite_engine(const SqliteOptions& options, std::shared_ptr<ConnectionPool> readers,
                                            std::unique_ptr<Connection> writer,
                                            std::unique_ptr<Connection> watch) {
-  return std::make_shared<SqliteEngine>(std::move(readers), std::move(writer), std::move(watch));
+  return std::make_shared<SqliteEngine>(options, std::move(readers), std::move(writer), std::move(watch));
 }
 
 }  // namespace jobrunner

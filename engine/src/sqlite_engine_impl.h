@@ -8,9 +8,10 @@
 
 namespace jobrunner {
 
-// An engine over a database at the latest schema: every write on `writer`, reads on the calling
-// thread's connection from `readers`, data_version() on `watch`, a connection that never writes.
-std::shared_ptr<Engine> make_sqlite_engine(std::shared_ptr<ConnectionPool> readers,
+// An engine over a database at the latest schema: every write on `writer` (its WAL checkpointed
+// on a thread of the engine's), reads on the calling thread's connection from `readers`,
+// data_version() on `watch`, a connection that never writes.
+std::shared_ptr<Engine> make_sqlite_engine(const SqliteOptions& options, std::shared_ptr<ConnectionPool> readers,
                                            std::unique_ptr<Connection> writer,
                                            std::unique_ptr<Connection> watch);
 

@@ -95,7 +95,7 @@ Result<std::shared_ptr<Engine>> open_sqlite_engine(const SqliteOptions& options)
     first->db().exec("PRAGMA cache_size = -16384");
     auto readers = std::make_shared<ConnectionPool>(options);
     auto watch = std::make_unique<Connection>(options, false);
-    return make_sqlite_engine(std::move(readers), std::move(first), std::move(watch));
+    return make_sqlite_engine(options, std::move(readers), std::move(first), std::move(watch));
   } catch (const SQLite::Exception& e) {
     if ((e.getErrorCode() & 0xff) == SQLITE_NOTADB) {
       return Status{StatusCode::corrupt,

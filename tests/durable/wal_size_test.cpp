@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
 
 #include "durable_support.h"
@@ -52,9 +53,31 @@ TEST_CASE("a WAL grown past its limit while a reader held an old snapshot is cut
   REQUIRE(grown > 3 * kWalLimit);
   reader.exec("COMMIT");
 
-  // The first commit after the reader ends checkpoints the whole WAL; the next one starts it over.
-  testing::insert_job(*engine, testing::echo_job(), kNow);
-  testing::insert_job(*engine, testing::echo_job(), kNow);
-  INFO("the WAL had grown to " << grown << " bytes");
+  // The first commit after the reader ends asks the engine's checkpointer thread to copy the whole
+  // WAL back; once it has, the next commit starts the WAL over and cuts the file back. The commits
+  // go on until then, with a deadline instead of a sleep.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  int commits = 0;
+  while (file_size(wal) > kWalLimit && std::chrono::steady_clock::now() < deadline) {
+    testing::insert_job(*engine, testing::echo_job(), kNow);
+    ++commits;
+  }
+  INFO("the WAL had grown to " << grown << " bytes; " << commits << " commits after the reader ended");
+  CHECK(file_size(wal) <= kWalLimit);
+}
+
+TEST_CASE("a durable engine checkpoints its WAL on its own thread, so the WAL stays near its threshold") {
+  TempDir dir;
+  const std::string path = dir.file("jobs.db");
+  const std::string wal = path + "-wal";
+  auto engine = testing::open_durable_engine(path);
+  // About 12 MiB of jobs, three times the size at which SQLite's own checkpoint would start.
+  grow_wal_past(*engine, path, 12 * 1024 * 1024);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (file_size(wal) > kWalLimit && std::chrono::steady_clock::now() < deadline) {
+    testing::insert_job(*engine, testing::echo_job(), kNow);
+  }
+  INFO("database " << file_size(path) << " bytes, WAL " << file_size(wal) << " bytes");
+  CHECK(file_size(path) > 12 * 1024 * 1024);  // the jobs reached the database file
   CHECK(file_size(wal) <= kWalLimit);
 }
