@@ -1,9 +1,10 @@
 // SqliteEngine: the durable Engine, one SQLite file in WAL mode.
 //
 // Jobs, attempts, errors, checkpoints and results survive a restart. Several processes may open
-// one file (a daemon and `jobrunner enqueue` from another shell). Each thread uses its own
-// connection; every read-then-write runs in BEGIN IMMEDIATE. The schema comes only from the
-// numbered migrations in migrations/, embedded in the binary.
+// one file (a daemon and `jobrunner enqueue` from another shell). Every write of an engine goes
+// through one connection, in turn, inside BEGIN IMMEDIATE; each reading thread has a connection
+// of its own; the WAL is checkpointed on a thread of the engine's, outside any commit. The schema
+// comes only from the numbered migrations in migrations/, embedded in the binary.
 #pragma once
 
 #include <memory>
