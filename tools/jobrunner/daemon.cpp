@@ -139,7 +139,7 @@ int run_daemon(const RunFlags& f) {
   Metrics metrics;
   options.logger = make_logger(f, job_log);
   std::vector<NewJob> demo = demo_jobs(f.demo);
-  std::shared_ptr<Engine> engine = f.lite ? make_lite_engine() : open_durable(f.db, f.migrate);
+  std::shared_ptr<Engine> engine = f.lite ? make_lite_engine() : open_durable(f.db, Create::yes, f.migrate);
 
   Runner runner(engine, workers::builtin_registry(), options);
   auto& log = *options.logger;
