@@ -204,7 +204,8 @@ TEST_CASE("bad input: job options are refused with exit 2 and nothing is inserte
        "--queues: concurrency must be 1 to 1000"},
       {"run log level unknown", {"run", "--db", "{db}", "--log-level", "loud"}, kUsage,
        "--log-level: 'loud' is not one of"},
-      {"run http address without host", {"run", "--db", "{db}", "--http", "8080"}, kUsage, "--http"},
+      {"run http address without host", {"run", "--db", "{db}", "--http", "8080"}, kUsage,
+       "--http: expected ADDR:PORT, e.g. 127.0.0.1:8080"},
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.name) { scene.check_row(row); }
@@ -380,6 +381,8 @@ TEST_CASE("bad input: a --db that cannot be used is refused with exit 3 and left
          return d.file("fifo");
        },
        "is not a regular file (a device, FIFO or socket)"},
+      {"a device", [](const TempDir&) { return std::string("/dev/null"); },
+       "--db /dev/null is not a regular file (a device, FIFO or socket)"},
       {"a missing file", [](const TempDir& d) { return d.file("missing.db"); },
        "no database at ", kReadCommands},
       {"an empty file",
