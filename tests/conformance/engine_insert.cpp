@@ -97,10 +97,22 @@ TEMPLATE_TEST_CASE("a job with a bad field is rejected and nothing is stored", "
       {"priority 10", [](NewJob& j) { j.priority = 10; }},
       {"priority -1", [](NewJob& j) { j.priority = -1; }},
       {"max_attempts 0", [](NewJob& j) { j.max_attempts = 0; }},
-      {"args nested 10,000 deep", [](NewJob& j) { j.args = {{"a", nested_arrays(10'000)}}; }},
-      {"args one level deeper than the limit", [](NewJob& j) { j.args = {{"a", nested_arrays(kMaxJsonDepth)}}; }},
-      {"args over 1 MiB", [](NewJob& j) { j.args = {{"a", std::string(kMaxArgsBytes, 'x')}}; }},
-      {"meta nested 10,000 deep", [](NewJob& j) { j.meta = {{"a", nested_arrays(10'000)}}; }},
+      {"args nested 10,000 deep",
+       [](NewJob& j) {
+         j.args = {{"a", nested_arrays(10'000)}};
+       }},
+      {"args one level deeper than the limit",
+       [](NewJob& j) {
+         j.args = {{"a", nested_arrays(kMaxJsonDepth)}};
+       }},
+      {"args over 1 MiB",
+       [](NewJob& j) {
+         j.args = {{"a", std::string(kMaxArgsBytes, 'x')}};
+       }},
+      {"meta nested 10,000 deep",
+       [](NewJob& j) {
+         j.meta = {{"a", nested_arrays(10'000)}};
+       }},
   };
   for (const auto& [what, spoil] : cases) {
     INFO(what);

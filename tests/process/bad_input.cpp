@@ -108,7 +108,9 @@ struct Scene {
   }
 };
 
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
 
 // {"a": [[...]]}: nested `depth` levels deep in all.
 std::string nested_args(int depth) {
@@ -124,34 +126,58 @@ TEST_CASE("bad input: job args are refused with exit 2 and nothing is inserted")
   write_file(scene.dir.file("deep.json"), nested_args(500'000));
   write_file(scene.dir.file("list.json"), "[1, 2]");
   const std::vector<Row> rows = {
-      {"args not JSON", {"enqueue", "TestJob", "--db", "{db}", "--args", "{not json"}, kUsage,
+      {"args not JSON",
+       {"enqueue", "TestJob", "--db", "{db}", "--args", "{not json"},
+       kUsage,
        "--args is not valid JSON: [json.exception.parse_error.101]"},
-      {"args empty", {"enqueue", "TestJob", "--db", "{db}", "--args", ""}, kUsage, "--args is not valid JSON"},
-      {"args JSON but an array", {"enqueue", "TestJob", "--db", "{db}", "--args", "[1, 2]"}, kUsage,
+      {"args empty",
+       {"enqueue", "TestJob", "--db", "{db}", "--args", ""},
+       kUsage,
+       "--args is not valid JSON"},
+      {"args JSON but an array",
+       {"enqueue", "TestJob", "--db", "{db}", "--args", "[1, 2]"},
+       kUsage,
        "--args must be a JSON object, not array"},
-      {"args JSON but a string", {"enqueue", "TestJob", "--db", "{db}", "--args", R"("x")"}, kUsage,
+      {"args JSON but a string",
+       {"enqueue", "TestJob", "--db", "{db}", "--args", R"("x")"},
+       kUsage,
        "--args must be a JSON object, not string"},
-      {"args JSON but null", {"enqueue", "TestJob", "--db", "{db}", "--args", "null"}, kUsage,
+      {"args JSON but null",
+       {"enqueue", "TestJob", "--db", "{db}", "--args", "null"},
+       kUsage,
        "--args must be a JSON object, not null"},
-      {"args nested 10,000 deep", {"enqueue", "TestJob", "--db", "{db}", "--args", nested_args(10'000)}, kUsage,
+      {"args nested 10,000 deep",
+       {"enqueue", "TestJob", "--db", "{db}", "--args", nested_args(10'000)},
+       kUsage,
        "--args is nested more than 128 levels deep"},
-      {"args nested 129 deep", {"enqueue", "TestJob", "--db", "{db}", "--args", nested_args(129)}, kUsage,
+      {"args nested 129 deep",
+       {"enqueue", "TestJob", "--db", "{db}", "--args", nested_args(129)},
+       kUsage,
        "--args is nested more than 128 levels deep"},
-      {"args file over 1 MiB", {"enqueue", "TestJob", "--db", "{db}", "--args-file", scene.dir.file("big.json")},
-       kUsage, "is over the limit of 1048576 bytes (1 MiB) for job args"},
+      {"args file over 1 MiB",
+       {"enqueue", "TestJob", "--db", "{db}", "--args-file", scene.dir.file("big.json")},
+       kUsage,
+       "is over the limit of 1048576 bytes (1 MiB) for job args"},
       {"args file nested 500,000 deep (under 1 MiB)",
-       {"enqueue", "TestJob", "--db", "{db}", "--args-file", scene.dir.file("deep.json")}, kUsage,
+       {"enqueue", "TestJob", "--db", "{db}", "--args-file", scene.dir.file("deep.json")},
+       kUsage,
        "--args-file is nested more than 128 levels deep"},
       {"args file JSON but an array",
-       {"enqueue", "TestJob", "--db", "{db}", "--args-file", scene.dir.file("list.json")}, kUsage,
+       {"enqueue", "TestJob", "--db", "{db}", "--args-file", scene.dir.file("list.json")},
+       kUsage,
        "--args-file must be a JSON object, not array"},
-      {"args file missing", {"enqueue", "TestJob", "--db", "{db}", "--args-file", scene.dir.file("none.json")},
-       kUsage, "--args-file: cannot read"},
+      {"args file missing",
+       {"enqueue", "TestJob", "--db", "{db}", "--args-file", scene.dir.file("none.json")},
+       kUsage,
+       "--args-file: cannot read"},
       {"args and args file together",
-       {"enqueue", "TestJob", "--db", "{db}", "--args", "{}", "--args-file", scene.dir.file("list.json")}, kUsage,
+       {"enqueue", "TestJob", "--db", "{db}", "--args", "{}", "--args-file", scene.dir.file("list.json")},
+       kUsage,
        "--args excludes --args-file"},
-      {"TestJob args out of range", {"enqueue", "TestJob", "--db", "{db}", "--args", R"({"duration_ms": -5})"},
-       kUsage, "bad TestJob args:"},
+      {"TestJob args out of range",
+       {"enqueue", "TestJob", "--db", "{db}", "--args", R"({"duration_ms": -5})"},
+       kUsage,
+       "bad TestJob args:"},
   };
   for (const Row& row : rows) {
     DYNAMIC_SECTION(row.name) { scene.check_row(row); }
@@ -161,50 +187,94 @@ TEST_CASE("bad input: job args are refused with exit 2 and nothing is inserted")
 TEST_CASE("bad input: job options are refused with exit 2 and nothing is inserted") {
   Scene scene;
   const std::vector<Row> rows = {
-      {"unknown worker", {"enqueue", "NoSuchWorker", "--db", "{db}"}, kUsage,
+      {"unknown worker",
+       {"enqueue", "NoSuchWorker", "--db", "{db}"},
+       kUsage,
        "unknown worker 'NoSuchWorker': no daemon of this build could run it (workers: TestJob)"},
       {"empty worker", {"enqueue", "", "--db", "{db}"}, kUsage, "unknown worker ''"},
-      {"queue name with a space", {"enqueue", "TestJob", "--db", "{db}", "--queue", "no spaces"}, kUsage,
+      {"queue name with a space",
+       {"enqueue", "TestJob", "--db", "{db}", "--queue", "no spaces"},
+       kUsage,
        "--queue: 'no spaces' is not a queue name"},
-      {"queue name empty", {"enqueue", "TestJob", "--db", "{db}", "--queue", ""}, kUsage,
+      {"queue name empty",
+       {"enqueue", "TestJob", "--db", "{db}", "--queue", ""},
+       kUsage,
        "--queue: '' is not a queue name"},
-      {"queue name of 65 characters", {"enqueue", "TestJob", "--db", "{db}", "--queue", std::string(65, 'q')},
-       kUsage, "is not a queue name (1-64 characters"},
-      {"pause an invalid queue name", {"pause", "no/slashes", "--db", "{db}"}, kUsage,
+      {"queue name of 65 characters",
+       {"enqueue", "TestJob", "--db", "{db}", "--queue", std::string(65, 'q')},
+       kUsage,
+       "is not a queue name (1-64 characters"},
+      {"pause an invalid queue name",
+       {"pause", "no/slashes", "--db", "{db}"},
+       kUsage,
        "'no/slashes' is not a queue name"},
       {"resume an empty queue name", {"resume", "", "--db", "{db}"}, kUsage, "'' is not a queue name"},
-      {"priority 10", {"enqueue", "TestJob", "--db", "{db}", "--priority", "10"}, kUsage,
+      {"priority 10",
+       {"enqueue", "TestJob", "--db", "{db}", "--priority", "10"},
+       kUsage,
        "priority must be 0 (first) to 9 (last), not 10"},
-      {"priority -1", {"enqueue", "TestJob", "--db", "{db}", "--priority", "-1"}, kUsage,
+      {"priority -1",
+       {"enqueue", "TestJob", "--db", "{db}", "--priority", "-1"},
+       kUsage,
        "priority must be 0 (first) to 9 (last), not -1"},
-      {"priority not a number", {"enqueue", "TestJob", "--db", "{db}", "--priority", "high"}, kUsage,
+      {"priority not a number",
+       {"enqueue", "TestJob", "--db", "{db}", "--priority", "high"},
+       kUsage,
        "Could not convert: --priority = high"},
-      {"max attempts 0", {"enqueue", "TestJob", "--db", "{db}", "--max-attempts", "0"}, kUsage,
+      {"max attempts 0",
+       {"enqueue", "TestJob", "--db", "{db}", "--max-attempts", "0"},
+       kUsage,
        "--max-attempts must be at least 1, not 0"},
-      {"max attempts -3", {"enqueue", "TestJob", "--db", "{db}", "--max-attempts", "-3"}, kUsage,
+      {"max attempts -3",
+       {"enqueue", "TestJob", "--db", "{db}", "--max-attempts", "-3"},
+       kUsage,
        "--max-attempts must be at least 1, not -3"},
-      {"max attempts past int", {"enqueue", "TestJob", "--db", "{db}", "--max-attempts", "99999999999"}, kUsage,
+      {"max attempts past int",
+       {"enqueue", "TestJob", "--db", "{db}", "--max-attempts", "99999999999"},
+       kUsage,
        "Could not convert: --max-attempts = 99999999999"},
-      {"unique key empty", {"enqueue", "TestJob", "--db", "{db}", "--unique-key", ""}, kUsage,
+      {"unique key empty",
+       {"enqueue", "TestJob", "--db", "{db}", "--unique-key", ""},
+       kUsage,
        "--unique-key is empty"},
-      {"--at not a time", {"enqueue", "TestJob", "--db", "{db}", "--at", "tomorrow"}, kUsage,
+      {"--at not a time",
+       {"enqueue", "TestJob", "--db", "{db}", "--at", "tomorrow"},
+       kUsage,
        "'tomorrow' is not an ISO-8601 time"},
-      {"--at and --in together", {"enqueue", "TestJob", "--db", "{db}", "--at", "2030-01-01T00:00:00Z", "--in", "1m"},
-       kUsage, "--in excludes --at"},
-      {"demo multiple N not a number", {"demo", "multiple", "2x", "--db", "{db}"}, kUsage,
+      {"--at and --in together",
+       {"enqueue", "TestJob", "--db", "{db}", "--at", "2030-01-01T00:00:00Z", "--in", "1m"},
+       kUsage,
+       "--in excludes --at"},
+      {"demo multiple N not a number",
+       {"demo", "multiple", "2x", "--db", "{db}"},
+       kUsage,
        "N must be a whole number from 1 to 10000, not '2x'"},
       {"demo multiple N 0", {"demo", "multiple", "0", "--db", "{db}"}, kUsage, "not '0'"},
       {"demo multiple N 10001", {"demo", "multiple", "10001", "--db", "{db}"}, kUsage, "not '10001'"},
       {"demo unknown kind", {"demo", "huge", "--db", "{db}"}, kUsage, "kind: huge not in"},
-      {"jobs unknown state", {"jobs", "--db", "{db}", "--state", "sleeping"}, kUsage, "--state: sleeping not in"},
-      {"jobs limit 0", {"jobs", "--db", "{db}", "--limit", "0"}, kUsage, "--limit: Value 0 not in range 1 to 100000"},
-      {"run queues not name:number", {"run", "--db", "{db}", "--queues", "default:ten"}, kUsage,
+      {"jobs unknown state",
+       {"jobs", "--db", "{db}", "--state", "sleeping"},
+       kUsage,
+       "--state: sleeping not in"},
+      {"jobs limit 0",
+       {"jobs", "--db", "{db}", "--limit", "0"},
+       kUsage,
+       "--limit: Value 0 not in range 1 to 100000"},
+      {"run queues not name:number",
+       {"run", "--db", "{db}", "--queues", "default:ten"},
+       kUsage,
        "--queues: 'default:ten' needs a number after ':'"},
-      {"run queue concurrency 0", {"run", "--db", "{db}", "--queues", "default:0"}, kUsage,
+      {"run queue concurrency 0",
+       {"run", "--db", "{db}", "--queues", "default:0"},
+       kUsage,
        "--queues: concurrency must be 1 to 1000"},
-      {"run log level unknown", {"run", "--db", "{db}", "--log-level", "loud"}, kUsage,
+      {"run log level unknown",
+       {"run", "--db", "{db}", "--log-level", "loud"},
+       kUsage,
        "--log-level: 'loud' is not one of"},
-      {"run http address without host", {"run", "--db", "{db}", "--http", "8080"}, kUsage,
+      {"run http address without host",
+       {"run", "--db", "{db}", "--http", "8080"},
+       kUsage,
        "--http: expected ADDR:PORT, e.g. 127.0.0.1:8080"},
   };
   for (const Row& row : rows) {
@@ -225,9 +295,14 @@ TEST_CASE("bad input: malformed durations are refused with exit 2 by every flag 
       {"demo multiple DURATION", {"demo", "multiple", "2", "{d}", "--db", "{db}"}},
   };
   const std::vector<std::pair<std::string, std::string>> values = {
-      {"5x", "unknown unit"},  {"-3s", "it is negative"},     {"", "it is empty"},
-      {"1e999s", "unknown unit"}, {"99999999999999999999s", "too long"}, {"1.5s", "unknown unit"},
-      {"5s ", "expected a number"}, {"s", "expected a number"},
+      {"5x", "unknown unit"},
+      {"-3s", "it is negative"},
+      {"", "it is empty"},
+      {"1e999s", "unknown unit"},
+      {"99999999999999999999s", "too long"},
+      {"1.5s", "unknown unit"},
+      {"5s ", "expected a number"},
+      {"s", "expected a number"},
   };
   for (const auto& [flag, args] : flags) {
     for (const auto& [value, why] : values) {
@@ -239,29 +314,44 @@ TEST_CASE("bad input: malformed durations are refused with exit 2 by every flag 
     }
   }
   SECTION("watch --interval 0s") {
-    scene.check_row({"", {"watch", "1", "--db", "{db}", "--interval", "0s"}, kUsage, "--interval must be positive"});
+    scene.check_row(
+        {"", {"watch", "1", "--db", "{db}", "--interval", "0s"}, kUsage, "--interval must be positive"});
   }
 }
 
 TEST_CASE("bad input: unknown commands and flags and missing values are refused with exit 2") {
   Scene scene;
   const std::vector<Row> rows = {
-      {"unknown command", {"frobnicate", "--db", "{db}"}, kUsage,
+      {"unknown command",
+       {"frobnicate", "--db", "{db}"},
+       kUsage,
        "unknown command 'frobnicate' (commands: run, enqueue, demo, jobs, show, watch, cancel, retry, pause, "
        "resume, prune, stats)"},
       {"no command", {}, kUsage, "a command is required: run, enqueue"},
-      {"unknown flag", {"enqueue", "TestJob", "--db", "{db}", "--bogus"}, kUsage,
+      {"unknown flag",
+       {"enqueue", "TestJob", "--db", "{db}", "--bogus"},
+       kUsage,
        "The following argument was not expected: --bogus"},
-      {"unknown flag before the command", {"--bogus", "jobs", "--db", "{db}"}, kUsage,
+      {"unknown flag before the command",
+       {"--bogus", "jobs", "--db", "{db}"},
+       kUsage,
        "The following argument was not expected: --bogus"},
-      {"extra argument", {"stats", "extra", "--db", "{db}"}, kUsage, "The following argument was not expected: extra"},
+      {"extra argument",
+       {"stats", "extra", "--db", "{db}"},
+       kUsage,
+       "The following argument was not expected: extra"},
       {"enqueue without a worker", {"enqueue", "--db", "{db}"}, kUsage, "worker is required"},
       {"--db without a value", {"jobs", "--db"}, kUsage, "--db: 1 required TEXT missing"},
       {"--db empty", {"jobs", "--db", ""}, kUsage, "--db is empty"},
-      {"--args without a value", {"enqueue", "TestJob", "--db", "{db}", "--args"}, kUsage, "--args: 1 required"},
+      {"--args without a value",
+       {"enqueue", "TestJob", "--db", "{db}", "--args"},
+       kUsage,
+       "--args: 1 required"},
       {"show without an id", {"show", "--db", "{db}"}, kUsage, "id is required"},
       {"pause without a queue", {"pause", "--db", "{db}"}, kUsage, "queue is required"},
-      {"demo custom without its chunk", {"demo", "custom", "1m", "--db", "{db}"}, kUsage,
+      {"demo custom without its chunk",
+       {"demo", "custom", "1m", "--db", "{db}"},
+       kUsage,
        "usage: jobrunner demo custom DURATION CHUNK"},
       {"--lite with --db", {"run", "--lite", "--db", "{db}"}, kUsage, "--db excludes --lite"},
   };
@@ -270,7 +360,8 @@ TEST_CASE("bad input: unknown commands and flags and missing values are refused 
   }
 }
 
-TEST_CASE("bad input: a job id that is not a number is refused with exit 2, one that does not exist with exit 1") {
+TEST_CASE(
+    "bad input: a job id that is not a number is refused with exit 2, one that does not exist with exit 1") {
   Scene scene;
   for (const std::string command : {"show", "cancel", "retry", "watch"}) {
     for (const std::string id : {"abc", "0", "-1", "1.5", "", "99999999999999999999", "0x10"}) {
@@ -279,8 +370,11 @@ TEST_CASE("bad input: a job id that is not a number is refused with exit 2, one 
       }
     }
     DYNAMIC_SECTION(command << " 999") {
-      scene.check_row({"", {command, "999", "--db", "{db}"}, 1,
-                       "no job 999 in " + scene.db + ": list jobs with `jobrunner jobs --db " + scene.db + "`"});
+      scene.check_row(
+          {"",
+           {command, "999", "--db", "{db}"},
+           1,
+           "no job 999 in " + scene.db + ": list jobs with `jobrunner jobs --db " + scene.db + "`"});
     }
   }
 }
@@ -300,10 +394,18 @@ struct BadDatabase {
 
 // The database commands, each with what it needs after --db.
 const std::map<std::string, std::vector<std::string>> kDatabaseCommands = {
-    {"enqueue", {"enqueue", "TestJob"}}, {"demo", {"demo", "quick"}},     {"run", {"run"}},
-    {"jobs", {"jobs"}},                  {"show", {"show", "1"}},         {"watch", {"watch", "1"}},
-    {"cancel", {"cancel", "1"}},         {"retry", {"retry", "1"}},       {"pause", {"pause", "default"}},
-    {"resume", {"resume", "default"}},   {"prune", {"prune"}},            {"stats", {"stats"}},
+    {"enqueue", {"enqueue", "TestJob"}},
+    {"demo", {"demo", "quick"}},
+    {"run", {"run"}},
+    {"jobs", {"jobs"}},
+    {"show", {"show", "1"}},
+    {"watch", {"watch", "1"}},
+    {"cancel", {"cancel", "1"}},
+    {"retry", {"retry", "1"}},
+    {"pause", {"pause", "default"}},
+    {"resume", {"resume", "default"}},
+    {"prune", {"prune"}},
+    {"stats", {"stats"}},
 };
 const std::vector<std::string> kReadCommands = {"jobs",  "show",   "watch", "cancel", "retry",
                                                 "pause", "resume", "prune", "stats"};
@@ -316,13 +418,14 @@ std::string database_at(const TempDir& dir, int version) {
   static std::map<int, std::string> made;
   if (!made.contains(version)) {
     const std::string path = made_in.file("v" + std::to_string(version) + ".db");
-    Completed r = run_process({JOBRUNNER_MIGRATE_BIN, "--db", path, "up", "--to", std::to_string(version),
-                               "--no-backup"});
+    Completed r = run_process(
+        {JOBRUNNER_MIGRATE_BIN, "--db", path, "up", "--to", std::to_string(version), "--no-backup"});
     INFO(r.err);
     REQUIRE(r.status.exited_with(0));
     SQLite::Database(path, SQLite::OPEN_READWRITE)
-        .exec("INSERT INTO jobs (queue, worker, args, inserted_at, scheduled_at) VALUES "
-              "('default', 'TestJob', '{}', 1, 1), ('default', 'TestJob', '{}', 2, 2)");
+        .exec(
+            "INSERT INTO jobs (queue, worker, args, inserted_at, scheduled_at) VALUES "
+            "('default', 'TestJob', '{}', 1, 1), ('default', 'TestJob', '{}', 2, 2)");
     made[version] = path;
   }
   fs::copy_file(made.at(version), dir.file("jobs.db"));
@@ -361,7 +464,9 @@ TEST_CASE("bad input: a --db that cannot be used is refused with exit 3 and left
       {"another application's database",
        [](const TempDir& d) {
          SQLite::Database(d.file("app.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE)
-             .exec("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES ('a')");
+             .exec(
+                 "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users (name) VALUES "
+                 "('a')");
          return d.file("app.db");
        },
        "is a SQLite database but not a jobrunner one (it has tables users); it was left untouched"},
@@ -383,8 +488,8 @@ TEST_CASE("bad input: a --db that cannot be used is refused with exit 3 and left
        "is not a regular file (a device, FIFO or socket)"},
       {"a device", [](const TempDir&) { return std::string("/dev/null"); },
        "--db /dev/null is not a regular file (a device, FIFO or socket)"},
-      {"a missing file", [](const TempDir& d) { return d.file("missing.db"); },
-       "no database at ", kReadCommands},
+      {"a missing file", [](const TempDir& d) { return d.file("missing.db"); }, "no database at ",
+       kReadCommands},
       {"an empty file",
        [](const TempDir& d) {
          write_file(d.file("empty.db"), "");
@@ -407,7 +512,9 @@ TEST_CASE("bad input: a --db that cannot be used is refused with exit 3 and left
          if (geteuid() != 0) fs::permissions(d.path(), fs::perms::owner_write, fs::perm_options::remove);
          return db;
        },
-       "is not writable by this user, and SQLite keeps the database's -wal and -shm files beside it", {}, true},
+       "is not writable by this user, and SQLite keeps the database's -wal and -shm files beside it",
+       {},
+       true},
       {"a new database in a directory this user cannot write",
        [](const TempDir& d) {
          fs::permissions(d.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
@@ -423,7 +530,9 @@ TEST_CASE("bad input: a --db that cannot be used is refused with exit 3 and left
          fs::permissions(db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
          return db;
        },
-       "it is not readable and writable by this user", {}, true},
+       "it is not readable and writable by this user",
+       {},
+       true},
   };
   for (const BadDatabase& c : cases) {
     const std::vector<std::string> commands = [&] {
@@ -449,7 +558,8 @@ TEST_CASE("bad input: a --db that cannot be used is refused with exit 3 and left
   }
 }
 
-TEST_CASE("bad input: jobrunner-migrate refuses a bad target version with exit 2 and a bad --db with exit 3") {
+TEST_CASE(
+    "bad input: jobrunner-migrate refuses a bad target version with exit 2 and a bad --db with exit 3") {
   struct MigrateRow {
     std::string name;
     std::vector<std::string> args;  // after --db {db}
@@ -458,35 +568,63 @@ TEST_CASE("bad input: jobrunner-migrate refuses a bad target version with exit 2
     std::function<std::string(const TempDir&)> make = [](const TempDir& d) { return database_at(d, 2); };
   };
   const std::vector<MigrateRow> rows = {
-      {"up to a version this build does not know", {"up", "--to", "99"}, kUsage,
+      {"up to a version this build does not know",
+       {"up", "--to", "99"},
+       kUsage,
        "cannot migrate up to version 99: this build knows 1 to 2"},
       {"up to a negative version", {"up", "--to", "-1"}, kUsage, "cannot migrate up to version -1"},
-      {"up to a version that is not a number", {"up", "--to", "latest"}, kUsage, "Could not convert: --to = latest"},
-      {"down to a version above the database's", {"down", "--to", "99"}, kUsage,
+      {"up to a version that is not a number",
+       {"up", "--to", "latest"},
+       kUsage,
+       "Could not convert: --to = latest"},
+      {"down to a version above the database's",
+       {"down", "--to", "99"},
+       kUsage,
        "--to 99 is above the database's version 2"},
-      {"down to a negative version", {"down", "--to", "-1"}, kUsage, "cannot migrate down to a negative version"},
+      {"down to a negative version",
+       {"down", "--to", "-1"},
+       kUsage,
+       "cannot migrate down to a negative version"},
       {"down without --to", {"down"}, kUsage, "--to is required"},
-      {"a negative busy timeout", {"--busy-timeout", "-1", "status"}, kUsage, "--busy-timeout: Value -1 not in range"},
+      {"a negative busy timeout",
+       {"--busy-timeout", "-1", "status"},
+       kUsage,
+       "--busy-timeout: Value -1 not in range"},
       {"unknown command", {"frobnicate"}, kUsage, "unknown command 'frobnicate' (commands: status, validate"},
       {"unknown flag", {"status", "--bogus"}, kUsage, "The following argument was not expected: --bogus"},
-      {"--db a directory", {"status"}, kDatabase, "is a directory",
+      {"--db a directory",
+       {"status"},
+       kDatabase,
+       "is a directory",
        [](const TempDir& d) {
          fs::create_directory(d.file("data"));
          return d.file("data");
        }},
-      {"--db not SQLite", {"up"}, kDatabase, "is not a SQLite database",
+      {"--db not SQLite",
+       {"up"},
+       kDatabase,
+       "is not a SQLite database",
        [](const TempDir& d) {
          write_file(d.file("notes.txt"), "not a database\n" + std::string(8192, 'x'));
          return d.file("notes.txt");
        }},
-      {"--db missing", {"status"}, kDatabase, "does not exist: it holds no jobrunner database",
+      {"--db missing",
+       {"status"},
+       kDatabase,
+       "does not exist: it holds no jobrunner database",
        [](const TempDir& d) { return d.file("missing.db"); }},
-      {"--db a FIFO", {"up"}, kDatabase, "is not a regular file",
+      {"--db a FIFO",
+       {"up"},
+       kDatabase,
+       "is not a regular file",
        [](const TempDir& d) {
          REQUIRE(mkfifo(d.file("fifo").c_str(), 0600) == 0);
          return d.file("fifo");
        }},
-      {"--db a newer schema", {"up"}, kDatabase, "newer than this build's 2",
+      {"--db a newer schema",
+       {"up"},
+       kDatabase,
+       "newer than this build's 2",
        [](const TempDir& d) {
          const std::string db = database_at(d, 2);
          SQLite::Database(db, SQLite::OPEN_READWRITE)
@@ -514,7 +652,8 @@ TEST_CASE("bad input: args at the limits are accepted, so the limits are where t
   Completed deep = jobrunner({"enqueue", "TestJob", "--db", scene.db, "--args", nested_args(kMaxJsonDepth)});
   INFO(deep.err);
   CHECK(deep.status.exited_with(0));
-  Completed big = jobrunner({"enqueue", "TestJob", "--db", scene.db, "--args-file", scene.dir.file("big.json")});
+  Completed big =
+      jobrunner({"enqueue", "TestJob", "--db", scene.db, "--args-file", scene.dir.file("big.json")});
   INFO(big.err);
   CHECK(big.status.exited_with(0));
   CHECK(job_count(scene.db) == 4);

@@ -29,7 +29,8 @@ struct Flags {
 std::unique_ptr<MigrationDatabase> open_database(const Flags& f, bool create) {
   if (f.db.empty()) throw UsageError("--db is empty: name the database file, e.g. ./data/jobrunner.db");
   check_not_special(f.db);
-  auto db = MigrationDatabase::open({.path = f.db, .create = create, .busy_timeout = Millis(f.busy_timeout_ms)});
+  auto db =
+      MigrationDatabase::open({.path = f.db, .create = create, .busy_timeout = Millis(f.busy_timeout_ms)});
   if (!db.is_ok() && db.status().code() == StatusCode::not_found) {
     throw DatabaseError("cannot open the database: " + db.status().message());
   }

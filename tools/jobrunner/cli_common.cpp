@@ -26,7 +26,8 @@ std::string command_names(const CLI::App& app) {
 std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e) {
   if (app.get_subcommands().empty() && !app.get_subcommands([](const CLI::App*) { return true; }).empty()) {
     for (const std::string& word : app.remaining()) {
-      if (!word.starts_with("-")) return "unknown command '" + word + "' (commands: " + command_names(app) + ")";
+      if (!word.starts_with("-"))
+        return "unknown command '" + word + "' (commands: " + command_names(app) + ")";
     }
     if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && app.remaining().empty()) {
       return "a command is required: " + command_names(app);
@@ -93,7 +94,8 @@ void check_not_special(const std::string& path) {
                         (fs::path(path) / "jobrunner.db").string());
   }
   if (fs::exists(st) && !fs::is_regular_file(st)) {
-    throw DatabaseError("--db " + path + " is not a regular file (a device, FIFO or socket): name a database file");
+    throw DatabaseError("--db " + path +
+                        " is not a regular file (a device, FIFO or socket): name a database file");
   }
 }
 
@@ -104,18 +106,21 @@ void check_database_path(const std::string& path, Create create) {
   std::error_code ec;
   if (!fs::exists(p, ec)) {
     if (create == Create::no) {
-      throw DatabaseError("no database at " + path +
-                          ": `jobrunner run` or `jobrunner enqueue` creates one; check --db (or $JOBRUNNER_DB)");
+      throw DatabaseError(
+          "no database at " + path +
+          ": `jobrunner run` or `jobrunner enqueue` creates one; check --db (or $JOBRUNNER_DB)");
     }
     const fs::path dir = directory_of(p);
     fs::create_directories(dir, ec);
     if (ec) {
-      throw DatabaseError("cannot create the directory " + dir.string() + " for the database: " + ec.message());
+      throw DatabaseError("cannot create the directory " + dir.string() +
+                          " for the database: " + ec.message());
     }
     return check_writable_directory(dir, path);
   }
   if (create == Create::no && fs::file_size(p, ec) == 0) {
-    throw DatabaseError(path + " is empty: it holds no jobrunner database yet; check --db (or $JOBRUNNER_DB)");
+    throw DatabaseError(path +
+                        " is empty: it holds no jobrunner database yet; check --db (or $JOBRUNNER_DB)");
   }
   if (access(path.c_str(), R_OK | W_OK) != 0) {
     throw DatabaseError("cannot use " + path +

@@ -54,8 +54,8 @@ std::vector<InsertResult> insert_all(const std::string& db, std::vector<NewJob> 
   auto registry = workers::builtin_registry();
   for (NewJob& job : jobs) {
     if (registry->find(job.worker) == nullptr) {
-      throw UsageError("unknown worker '" + job.worker + "': no daemon of this build could run it (workers: " +
-                       worker_names(*registry) + ")");
+      throw UsageError("unknown worker '" + job.worker +
+                       "': no daemon of this build could run it (workers: " + worker_names(*registry) + ")");
     }
     if (job.worker == workers::kTestJob) {
       try {
@@ -98,7 +98,8 @@ NewJob job_from(const EnqueueFlags& f) {
                                  : parse_json_object(read_args_file(f.args_file), "--args-file");
   if (f.queue) {
     if (!valid_queue_name(*f.queue)) {
-      throw UsageError("--queue: '" + *f.queue + "' is not a queue name (1-64 characters of A-Z a-z 0-9 _ . -)");
+      throw UsageError("--queue: '" + *f.queue +
+                       "' is not a queue name (1-64 characters of A-Z a-z 0-9 _ . -)");
     }
     job.queue = *f.queue;
   }

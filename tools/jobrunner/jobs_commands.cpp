@@ -160,14 +160,17 @@ std::string check_job_id(const std::string& text) {
   JobId id = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || end != text.data() + text.size() || id < 1) {
-    return "'" + text + "' is not a job id (a whole number from 1 to 9223372036854775807, as `jobrunner jobs` lists)";
+    return "'" + text +
+           "' is not a job id (a whole number from 1 to 9223372036854775807, as `jobrunner jobs` lists)";
   }
   return "";
 }
 
 CLI::App* add_job_command(CLI::App& app, const char* name, const char* help, std::shared_ptr<JobFlags> f) {
   CLI::App* cmd = app.add_subcommand(name, help);
-  cmd->add_option("id", f->id, "Job id (see `jobrunner jobs`)")->required()->check(CLI::Validator(check_job_id, "ID"));
+  cmd->add_option("id", f->id, "Job id (see `jobrunner jobs`)")
+      ->required()
+      ->check(CLI::Validator(check_job_id, "ID"));
   add_db_option(*cmd, f->db);
   return cmd;
 }
