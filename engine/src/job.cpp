@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 namespace jobrunner {
 
@@ -17,6 +18,22 @@ std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 14695981039346656037UL
     h *= 1099511628211ULL;
   }
   return h;
+}
+
+// The deepest nesting of arrays and objects in value (a scalar is 0), found without recursion so that
+// any depth can be measured. Stops counting past `limit`.
+int json_depth(const json& value, int limit) {
+  std::vector<std::pair<const json*, int>> todo{{&value, 0}};
+  int deepest = 0;
+  while (!todo.empty()) {
+    auto [v, depth] = todo.back();
+    todo.pop_back();
+    if (!v->is_structured()) continue;
+    deepest = std::max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const json& child : *v) todo.emplace_back(&child, depth + 1);
+  }
+  return deepest;
 }
 
 }  // namespace
@@ -57,6 +74,8 @@ Status validate(const NewJob& job) {
   if (!job.meta.is_object()) {
     return Status::invalid(std::string("meta must be a JSON object, not ") + job.meta.type_name());
   }
+  if (Status s = check_json_limits(job.args, "args"); !s.is_ok()) return s;
+  if (Status s = check_json_limits(job.meta, "meta"); !s.is_ok()) return s;
   if (job.priority && (*job.priority < 0 || *job.priority > 9)) {
     return Status::invalid("priority must be 0 (first) to 9 (last), not " + std::to_string(*job.priority));
   }
@@ -64,6 +83,19 @@ Status validate(const NewJob& job) {
     return Status::invalid("max_attempts must be at least 1, not " + std::to_string(job.max_attempts));
   }
   if (job.unique && job.unique->period.count() < 0) return Status::invalid("unique period is negative");
+  return Status::ok();
+}
+
+Status check_json_limits(const json& value, std::string_view what) {
+  if (json_depth(value, kMaxJsonDepth) > kMaxJsonDepth) {
+    return Status::invalid(std::string(what) + " is nested more than " + std::to_string(kMaxJsonDepth) +
+                           " levels deep");
+  }
+  const std::size_t size = value.dump().size();
+  if (size > kMaxArgsBytes) {
+    return Status::invalid(std::string(what) + " is " + std::to_string(size) +
+                           " bytes of JSON, over the limit of " + std::to_string(kMaxArgsBytes) + " (1 MiB)");
+  }
   return Status::ok();
 }
 

@@ -91,6 +91,7 @@ Result<Millis> parse_duration(std::string_view text) {
                            " (expected e.g. 30s, 5m, 1h30m, 250ms, 7d)");
   };
   if (text.empty()) return bad("it is empty");
+  if (text.front() == '-') return bad("it is negative");
   std::string_view s = text;
   std::int64_t total = 0;
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max() / 2;

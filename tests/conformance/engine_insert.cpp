@@ -14,6 +14,13 @@ std::int64_t stored_jobs(Engine& engine) {
   return total;
 }
 
+// [[[...]]], `depth` arrays deep, built without recursion.
+json nested_arrays(int depth) {
+  json value = json::array();
+  for (int i = 1; i < depth; ++i) value = json::array({std::move(value)});
+  return value;
+}
+
 NewJob unique_job(json args, UniqueOptions unique = {}) {
   NewJob job = echo_job(std::move(args));
   job.unique = std::move(unique);
@@ -90,6 +97,22 @@ TEMPLATE_TEST_CASE("a job with a bad field is rejected and nothing is stored", "
       {"priority 10", [](NewJob& j) { j.priority = 10; }},
       {"priority -1", [](NewJob& j) { j.priority = -1; }},
       {"max_attempts 0", [](NewJob& j) { j.max_attempts = 0; }},
+      {"args nested 10,000 deep",
+       [](NewJob& j) {
+         j.args = {{"a", nested_arrays(10'000)}};
+       }},
+      {"args one level deeper than the limit",
+       [](NewJob& j) {
+         j.args = {{"a", nested_arrays(kMaxJsonDepth)}};
+       }},
+      {"args over 1 MiB",
+       [](NewJob& j) {
+         j.args = {{"a", std::string(kMaxArgsBytes, 'x')}};
+       }},
+      {"meta nested 10,000 deep",
+       [](NewJob& j) {
+         j.meta = {{"a", nested_arrays(10'000)}};
+       }},
   };
   for (const auto& [what, spoil] : cases) {
     INFO(what);
@@ -104,6 +127,22 @@ TEMPLATE_TEST_CASE("a job with a bad field is rejected and nothing is stored", "
   auto listed = f.engine->job_list({});
   REQUIRE(listed.is_ok());
   CHECK(listed->empty());
+}
+
+TEMPLATE_TEST_CASE("args at the limits of depth and size are stored and read back", "[conformance]",
+                   LiteEngineFixture, DurableEngineFixture) {
+  TestType f;
+  NewJob deep = echo_job();
+  deep.args = {{"a", nested_arrays(kMaxJsonDepth - 1)}};
+  NewJob big = echo_job();
+  big.args = {{"a", std::string(kMaxArgsBytes - std::string(R"({"a":""})").size(), 'x')}};
+  REQUIRE(big.args.dump().size() == kMaxArgsBytes);
+  for (const NewJob& job : {deep, big}) {
+    const Job inserted = insert_job(*f.engine, job, f.now());
+    auto read = f.engine->job_get(inserted.id);
+    REQUIRE(read.is_ok());
+    CHECK(read->args == job.args);
+  }
 }
 
 TEMPLATE_TEST_CASE("a batch insert stores every job or none", "[conformance]", LiteEngineFixture,

@@ -1,6 +1,7 @@
 // The command line on the real binary and a temporary database: what each command prints, with
 // and without --json, and what it changes.
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "jobrunner/time_text.h"
 #include "process/process_jobrunner.h"
@@ -191,10 +192,10 @@ TEST_CASE("usage errors exit 2 with a one-line message and insert nothing") {
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     CHECK(r.out.empty());
   }
-  CHECK(jobrunner_json({"jobs", "--db", db, "--json"}).empty());
+  CHECK_FALSE(std::filesystem::exists(db));  // not even created
 }
 
-TEST_CASE("runtime errors exit 1 with a one-line message that says what to do") {
+TEST_CASE("runtime errors exit 1, database errors 3, with a one-line message that says what to do") {
   TempDir dir;
   std::string db = dir.file("jobs.db");
   enqueue_test_job(db, kFastJob);
@@ -209,11 +210,11 @@ TEST_CASE("runtime errors exit 1 with a one-line message that says what to do") 
   for (int i = 0; i < 100; ++i) std::fputs("padding padding padding padding ", f);
   std::fclose(f);
   Completed wrong_file = jobrunner({"jobs", "--db", not_db});
-  CHECK(wrong_file.status.exited_with(1));
+  CHECK(wrong_file.status.exited_with(3));
   CHECK_THAT(wrong_file.err, Catch::StartsWith("jobrunner: " + not_db));
 
-  Completed no_dir = jobrunner({"jobs", "--db", not_db + "/sub/jobs.db"});
-  CHECK(no_dir.status.exited_with(1));
+  Completed no_dir = jobrunner({"enqueue", "TestJob", "--db", not_db + "/sub/jobs.db"});
+  CHECK(no_dir.status.exited_with(3));
   CHECK_THAT(no_dir.err, Catch::Contains("cannot create the directory"));
 
   for (const Completed& r : {missing, wrong_file, no_dir})

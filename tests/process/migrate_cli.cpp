@@ -152,7 +152,7 @@ TEST_CASE("a down that drops data is refused without --force-data-loss; one that
   CHECK(backups_in(dir).size() == 2);
 }
 
-TEST_CASE("bad files are refused with a clear error, exit 1, and left byte-identical") {
+TEST_CASE("bad files are refused with a clear error, exit 3, and left byte-identical") {
   struct Case {
     const char* what;
     std::function<void(const std::string&)> spoil;
@@ -191,7 +191,7 @@ TEST_CASE("bad files are refused with a clear error, exit 1, and left byte-ident
       command.insert(command.begin(), {"--db", path});
       auto r = migrate(command);
       INFO(c.what << ": " << command[2] << "\n" << r.out << r.err);
-      CHECK(r.status.exited_with(1));
+      CHECK(r.status.exited_with(3));
       CHECK_THAT(r.err, Catch::Contains(c.message));
       CHECK(bytes(path) == before);
       CHECK(backups_in(dir).empty());
@@ -215,7 +215,7 @@ TEST_CASE("in a directory it cannot write, migrate up fails with a clear error a
     if (no_backup) argv.push_back("--no-backup");
     auto r = run_process(argv);
     INFO(r.out << r.err);
-    CHECK(r.status.exited_with(1));
+    CHECK(r.status.exited_with(3));
     CHECK_THAT(r.err, Catch::Contains(no_backup ? "readonly" : "cannot back up"));
   }
   fs::permissions(dir.path(), fs::perms::owner_all);

@@ -24,10 +24,17 @@ struct Flags {
   std::string file;  // export's output or import's input; empty for stdout or stdin
 };
 
+// A missing or empty file where one is needed, or a directory, is a database error (exit 3) like
+// every other file that cannot be used.
 std::unique_ptr<MigrationDatabase> open_database(const Flags& f, bool create) {
-  return check(
-      MigrationDatabase::open({.path = f.db, .create = create, .busy_timeout = Millis(f.busy_timeout_ms)}),
-      "cannot open the database");
+  if (f.db.empty()) throw UsageError("--db is empty: name the database file, e.g. ./data/jobrunner.db");
+  check_not_special(f.db);
+  auto db =
+      MigrationDatabase::open({.path = f.db, .create = create, .busy_timeout = Millis(f.busy_timeout_ms)});
+  if (!db.is_ok() && db.status().code() == StatusCode::not_found) {
+    throw DatabaseError("cannot open the database: " + db.status().message());
+  }
+  return check(std::move(db), "cannot open the database");
 }
 
 int current(MigrationDatabase& db) { return check(db.current_version(), "cannot read the schema version"); }
@@ -117,6 +124,10 @@ void up(const Flags& f) {
 
 void down(const Flags& f) {
   auto db = open_database(f, false);
+  if (const int version = current(*db); *f.to > version) {
+    throw UsageError("--to " + std::to_string(*f.to) + " is above the database's version " +
+                     std::to_string(version) + ": down goes back to an older version (up goes forward)");
+  }
   if (f.dry_run) return print_plan(check(db->plan_down(*f.to, true), "cannot migrate down"), "down");
   if (check(db->plan_down(*f.to, f.force_data_loss), "cannot migrate down").empty()) {
     std::cout << "database at version " << current(*db) << ": nothing to revert\n";
@@ -169,7 +180,7 @@ int main(int argc, char** argv) {
   app.add_option("--busy-timeout", f.busy_timeout_ms,
                  "Milliseconds to wait for another process's write lock (another migrator, a daemon)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 3'600'000));
   app.add_flag("--dry-run", f.dry_run, "Print the SQL up or down would run; change nothing");
   app.add_flag("--no-backup", f.no_backup, "Change the database without backing it up first");
 

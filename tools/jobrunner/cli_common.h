@@ -11,11 +11,18 @@
 
 namespace jobrunner::cli {
 
-// 0 ok; 1 a runtime error (the message says what to do); 2 a usage error (nothing was changed).
-enum ExitCode { kExitOk = 0, kExitRuntime = 1, kExitUsage = 2 };
+// 0 ok; 1 the command could not be done (no such job, busy database; the message says what to do);
+// 2 a usage error; 3 the database at --db cannot be used as it is. On 1, 2 and 3 nothing was changed.
+// docs/BAD_INPUT.md lists the errors of each kind.
+enum ExitCode { kExitOk = 0, kExitRuntime = 1, kExitUsage = 2, kExitDatabase = 3 };
 
-// Bad flags, bad JSON, bad durations: exit 2.
+// Bad flags, bad JSON, bad durations, unknown names: exit 2.
 struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A --db that is missing (where it is not created), a directory, not writable, not a jobrunner
+// database, damaged or of another schema version: exit 3.
+struct DatabaseError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 // Anything else that stops a command: exit 1.
@@ -41,15 +48,30 @@ Synchronous parse_synchronous(const std::string& text, const std::string& source
 // says otherwise. Throws UsageError when the variable holds anything else.
 Synchronous default_synchronous();
 
-// Opens the durable engine at path, creating its directory if missing. Throws RuntimeError with a
-// message that says what to do (migrate, wrong file, permissions).
-std::shared_ptr<Engine> open_durable(const std::string& path, bool migrate,
+// Whether a command may create the database (enqueue, demo, run) or needs one that exists.
+enum class Create { no, yes };
+
+// Throws DatabaseError when path names a directory or a special file (a FIFO would block SQLite's
+// open); a missing path or a regular file passes.
+void check_not_special(const std::string& path);
+
+// Checks, before SQLite sees it, that path can be a database for a command: not a directory or a
+// special file; missing or empty only when the command creates it (then its directory is created);
+// readable and writable with its directory, since SQLite keeps its -wal and -shm files beside it even
+// to read. Throws UsageError for an empty path and DatabaseError otherwise.
+void check_database_path(const std::string& path, Create create);
+
+// Opens the durable engine at path after check_database_path. Throws DatabaseError (or RuntimeError)
+// with a message that says what to do (migrate, wrong file, permissions).
+std::shared_ptr<Engine> open_durable(const std::string& path, Create create, bool migrate = false,
                                      Synchronous synchronous = default_synchronous());
 
-// Parses --args: a JSON object. Throws UsageError otherwise.
+// Parses job args given as text: a JSON object within kMaxArgsBytes and kMaxJsonDepth. Throws
+// UsageError otherwise, naming the text as `what`.
 json parse_json_object(const std::string& text, const std::string& what);
 
-// Throws RuntimeError (or UsageError for invalid_argument) when s is not ok.
+// Throws UsageError for invalid_argument, DatabaseError for a database that cannot be used (corrupt,
+// schema_mismatch, io_error, disk_full) and RuntimeError for the rest, when s is not ok.
 void check(const Status& s, const std::string& doing);
 template <class T>
 T check(Result<T> r, const std::string& doing) {

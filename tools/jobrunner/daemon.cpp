@@ -142,7 +142,8 @@ int run_daemon(const RunFlags& f) {
   std::vector<NewJob> demo = demo_jobs(f.demo);
   const Synchronous synchronous =
       f.synchronous.empty() ? default_synchronous() : parse_synchronous(f.synchronous, "--synchronous");
-  std::shared_ptr<Engine> engine = f.lite ? make_lite_engine() : open_durable(f.db, f.migrate, synchronous);
+  std::shared_ptr<Engine> engine =
+      f.lite ? make_lite_engine() : open_durable(f.db, Create::yes, f.migrate, synchronous);
 
   Runner runner(engine, workers::builtin_registry(), options);
   auto& log = *options.logger;

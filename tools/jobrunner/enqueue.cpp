@@ -1,4 +1,7 @@
+#include <charconv>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -10,16 +13,19 @@ namespace jobrunner::cli {
 
 namespace {
 
+// Optional flags stay unset when not given, so that an empty value given on purpose is refused
+// rather than taken for "not given".
 struct EnqueueFlags {
   std::string db;
   std::string worker;
   std::string args = "{}";
-  std::string queue;
+  std::string args_file;
+  std::optional<std::string> queue;
   std::optional<int> priority;
-  std::string in;
-  std::string at;
-  int max_attempts = 0;
-  std::string unique_key;
+  std::optional<std::string> in;
+  std::optional<std::string> at;
+  std::optional<int> max_attempts;
+  std::optional<std::string> unique_key;
   bool json_out = false;
 };
 
@@ -36,10 +42,21 @@ void print_inserted(const std::vector<InsertResult>& inserted, bool json_out) {
   }
 }
 
-// Inserts with the worker's defaults; TestJob args are checked before anything is stored.
+std::string worker_names(const WorkerRegistry& registry) {
+  std::string out;
+  for (const std::string& name : registry.names()) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+// Inserts with the worker's defaults; the worker must be one this build runs, and TestJob args are
+// checked before anything is stored.
 std::vector<InsertResult> insert_all(const std::string& db, std::vector<NewJob> jobs) {
   auto registry = workers::builtin_registry();
   for (NewJob& job : jobs) {
+    if (registry->find(job.worker) == nullptr) {
+      throw UsageError("unknown worker '" + job.worker +
+                       "': no daemon of this build could run it (workers: " + worker_names(*registry) + ")");
+    }
     if (job.worker == workers::kTestJob) {
       try {
         workers::test_job_plan(job.args);
@@ -50,23 +67,67 @@ std::vector<InsertResult> insert_all(const std::string& db, std::vector<NewJob> 
     job = registry->with_defaults(std::move(job));
     check(validate(job), "cannot enqueue");
   }
-  auto engine = open_durable(db, false);
+  auto engine = open_durable(db, Create::yes);
   SystemClock clock;
   return check(engine->job_insert_many(jobs, clock.now()), "cannot enqueue");
+}
+
+// The text of --args-file ("-" for stdin), read no further than one byte past the args limit.
+std::string read_args_file(const std::string& path) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) throw UsageError("--args-file: cannot read " + path);
+  }
+  std::istream& in = path == "-" ? std::cin : file;
+  std::string text(kMaxArgsBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) throw UsageError("--args-file: cannot read " + path);
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxArgsBytes) {
+    throw UsageError("--args-file " + path + " is over the limit of " + std::to_string(kMaxArgsBytes) +
+                     " bytes (1 MiB) for job args");
+  }
+  return text;
 }
 
 NewJob job_from(const EnqueueFlags& f) {
   NewJob job;
   job.worker = f.worker;
-  job.args = parse_json_object(f.args, "--args");
-  job.queue = f.queue;
+  job.args = f.args_file.empty() ? parse_json_object(f.args, "--args")
+                                 : parse_json_object(read_args_file(f.args_file), "--args-file");
+  if (f.queue) {
+    if (!valid_queue_name(*f.queue)) {
+      throw UsageError("--queue: '" + *f.queue +
+                       "' is not a queue name (1-64 characters of A-Z a-z 0-9 _ . -)");
+    }
+    job.queue = *f.queue;
+  }
   job.priority = f.priority;
-  job.max_attempts = f.max_attempts;
+  if (f.max_attempts) {
+    if (*f.max_attempts < 1) {
+      throw UsageError("--max-attempts must be at least 1, not " + std::to_string(*f.max_attempts));
+    }
+    job.max_attempts = *f.max_attempts;
+  }
   SystemClock clock;
-  if (!f.in.empty()) job.scheduled_at = clock.now() + check(parse_duration(f.in), "--in").count();
-  if (!f.at.empty()) job.scheduled_at = check(parse_timestamp(f.at), "--at");
-  if (!f.unique_key.empty()) job.unique = UniqueOptions{f.unique_key};
+  if (f.in) job.scheduled_at = clock.now() + check(parse_duration(*f.in), "--in").count();
+  if (f.at) job.scheduled_at = check(parse_timestamp(*f.at), "--at");
+  if (f.unique_key) {
+    if (f.unique_key->empty()) throw UsageError("--unique-key is empty: give a key, or leave the flag out");
+    job.unique = UniqueOptions{*f.unique_key};
+  }
   return job;
+}
+
+// A whole number in [1, 10000], all of text.
+int demo_count(const std::string& text) {
+  int n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 10'000) {
+    throw UsageError("demo multiple: N must be a whole number from 1 to 10000, not '" + text + "'");
+  }
+  return n;
 }
 
 Millis duration_arg(const std::string& text, const std::string& what) {
@@ -80,7 +141,11 @@ void add_enqueue_commands(CLI::App& app) {
   CLI::App* enqueue = app.add_subcommand("enqueue", "Insert a job; prints its id");
   enqueue->add_option("worker", f->worker, "Worker name, e.g. TestJob")->required();
   add_db_option(*enqueue, f->db);
-  enqueue->add_option("--args", f->args, "Job args, a JSON object");
+  auto* args = enqueue->add_option("--args", f->args, "Job args, a JSON object (at most 1 MiB)");
+  enqueue
+      ->add_option("--args-file", f->args_file,
+                   "Read the args from this file (- for stdin), for args too long for a command line")
+      ->excludes(args);
   enqueue->add_option("--queue", f->queue, "Queue (default: the worker's)");
   enqueue->add_option("--priority", f->priority, "0 (first) to 9 (last)");
   auto* in = enqueue->add_option("--in", f->in, "Run after this delay, e.g. 90s, 5m");
@@ -116,13 +181,7 @@ void add_enqueue_commands(CLI::App& app) {
                                            : workers::test_job_long());
     } else if (d->what == "multiple") {
       if (p.empty() || p.size() > 2) throw UsageError("usage: jobrunner demo multiple N [DURATION]");
-      int n = 0;
-      try {
-        n = std::stoi(p[0]);
-      } catch (const std::exception&) {
-        throw UsageError("demo multiple: N must be a number, not '" + p[0] + "'");
-      }
-      if (n < 1 || n > 10'000) throw UsageError("demo multiple: N must be 1 to 10000");
+      const int n = demo_count(p[0]);
       Millis duration = p.size() == 2 ? duration_arg(p[1], "DURATION") : Millis(30'000);
       jobs = workers::test_job_multiple(n, duration);
     } else {

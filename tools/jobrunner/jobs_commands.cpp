@@ -2,6 +2,7 @@
 // a daemon may be running on.
 #include <unistd.h>
 
+#include <charconv>
 #include <iostream>
 #include <thread>
 
@@ -47,7 +48,7 @@ void print_jobs(const JobsFlags& f) {
   filter.queue = f.queue;
   filter.worker = f.worker;
   filter.limit = f.limit;
-  auto engine = open_durable(f.db, false);
+  auto engine = open_durable(f.db, Create::no);
   auto jobs = check(engine->job_list(filter), "cannot list jobs");
   if (f.json_out) {
     json out = json::array();
@@ -98,7 +99,7 @@ void print_job(const Job& job) {
 }
 
 void show(const JobFlags& f) {
-  auto engine = open_durable(f.db, false);
+  auto engine = open_durable(f.db, Create::no);
   Job job = fetch(*engine, f);
   if (f.json_out) {
     std::cout << job_to_json(job).dump(2) << '\n';
@@ -117,7 +118,7 @@ std::string watch_line(const Job& job) {
 void watch(const JobFlags& f) {
   Millis interval = check(parse_duration(f.interval), "--interval");
   if (interval.count() <= 0) throw UsageError("--interval must be positive, e.g. 250ms");
-  auto engine = open_durable(f.db, false);
+  auto engine = open_durable(f.db, Create::no);
   const bool tty = isatty(STDOUT_FILENO) == 1;
   std::string last;
   while (true) {
@@ -141,7 +142,7 @@ void watch(const JobFlags& f) {
 
 // cancel and retry: one engine call on one job, then its new state.
 void change(const JobFlags& f, const char* verb, Result<Job> (Engine::*call)(JobId, Timestamp)) {
-  auto engine = open_durable(f.db, false);
+  auto engine = open_durable(f.db, Create::no);
   fetch(*engine, f);
   SystemClock clock;
   Job job = check(((*engine).*call)(f.id, clock.now()), std::string("cannot ") + verb);
@@ -154,9 +155,22 @@ std::vector<std::string> state_names() {
   return names;
 }
 
+// A job id is a whole number from 1; CLI11's own check would print its range as a float.
+std::string check_job_id(const std::string& text) {
+  JobId id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id < 1) {
+    return "'" + text +
+           "' is not a job id (a whole number from 1 to 9223372036854775807, as `jobrunner jobs` lists)";
+  }
+  return "";
+}
+
 CLI::App* add_job_command(CLI::App& app, const char* name, const char* help, std::shared_ptr<JobFlags> f) {
   CLI::App* cmd = app.add_subcommand(name, help);
-  cmd->add_option("id", f->id, "Job id (see `jobrunner jobs`)")->required()->check(CLI::PositiveNumber);
+  cmd->add_option("id", f->id, "Job id (see `jobrunner jobs`)")
+      ->required()
+      ->check(CLI::Validator(check_job_id, "ID"));
   add_db_option(*cmd, f->db);
   return cmd;
 }

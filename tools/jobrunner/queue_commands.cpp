@@ -31,7 +31,7 @@ void set_paused(const QueueFlags& f, bool paused) {
   if (!valid_queue_name(f.queue)) {
     throw UsageError("'" + f.queue + "' is not a queue name (1-64 characters of A-Z a-z 0-9 _ . -)");
   }
-  auto engine = open_durable(f.db, false);
+  auto engine = open_durable(f.db, Create::no);
   SystemClock clock;
   if (paused) {
     check(engine->queue_pause(f.queue, clock.now()), "cannot pause " + f.queue);
@@ -44,7 +44,7 @@ void set_paused(const QueueFlags& f, bool paused) {
 
 void prune(const PruneFlags& f) {
   Millis age = check(parse_duration(f.older_than), "--older-than");
-  auto engine = open_durable(f.db, false);
+  auto engine = open_durable(f.db, Create::no);
   SystemClock clock;
   JobPruneParams p;
   p.finished_before = clock.now() - age.count();
@@ -111,7 +111,7 @@ void print_stats(const std::map<std::string, QueueStats>& queues, const std::vec
 }
 
 void stats(const StatsFlags& f) {
-  auto engine = open_durable(f.db, false);
+  auto engine = open_durable(f.db, Create::no);
   std::map<std::string, QueueStats> queues;
   for (const QueueInfo& q : check(engine->queue_list(), "cannot list queues"))
     queues[q.name].paused = q.paused;

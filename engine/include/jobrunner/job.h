@@ -2,12 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "jobrunner/clock.h"
 #include "jobrunner/status.h"
@@ -111,9 +110,17 @@ struct NewJob {
   std::optional<UniqueOptions> unique;
 };
 
+// Limits on a job's args and meta. Deeper JSON could exhaust the stack of the code that copies,
+// compares or serializes it (nlohmann's recursion); bigger args slow every read of the job.
+inline constexpr std::size_t kMaxArgsBytes = 1 << 20;  // of compact JSON text (json::dump())
+inline constexpr int kMaxJsonDepth = 128;              // arrays and objects inside one another
+
 // Returns ok or what is wrong with `job` as an engine would receive it: worker and queue names,
-// priority 0-9, max_attempts >= 1, args a JSON object.
+// priority 0-9, max_attempts >= 1, args a JSON object, args and meta within the limits above.
 Status validate(const NewJob& job);
+// Ok, or why `value` is too deep (checked first, without recursion) or too big to store as a job's
+// `what` ("args", "meta").
+Status check_json_limits(const json& value, std::string_view what);
 // A queue name: 1-64 characters of [A-Za-z0-9_.-].
 bool valid_queue_name(std::string_view name);
 // The key a unique job is stored under (a stable hash of the explicit key, or of worker+queue+args).
