@@ -55,7 +55,7 @@ def main():
     claim_axis.set_ylim(bottom=0)
     handles = jobs_axis.get_legend_handles_labels()[0] + claim_axis.get_legend_handles_labels()[0]
     labels = jobs_axis.get_legend_handles_labels()[1] + claim_axis.get_legend_handles_labels()[1]
-    jobs_axis.legend(handles, labels, loc="lower left", fontsize="small")
+    jobs_axis.legend(handles, labels, loc="center left", fontsize="small")  # between the engines' lines
     jobs_axis.set_title(f"jobrunner: throughput against queue depth "
                         f"({machine['cores']} cores, SQLite {machine['sqlite_version']})", fontsize="medium")
     jobs_axis.grid(True, which="both", alpha=0.3)
