@@ -5,7 +5,7 @@
 namespace jobrunner::testing {
 
 #define RUNNER_TEST(name) \
-  TEMPLATE_TEST_CASE(name, "[conformance][runner]", LiteEngineFixture, DurableEngineFixture)
+  TEMPLATE_TEST_CASE(name, "[conformance][runner][concurrency]", LiteEngineFixture, DurableEngineFixture)
 
 RUNNER_TEST("a job inserted through the runner runs and completes with its result") {
   RunnerHarness<TestType> h;

@@ -80,7 +80,7 @@ void require_exit_ok(pid_t pid, const std::string& log) {
 
 }  // namespace
 
-TEST_CASE("many threads claiming at once never get the same job") {
+TEST_CASE("many threads claiming at once never get the same job", "[concurrency]") {
   TempDir dir;
   auto engine = testing::open_durable_engine(dir.file("jobs.db"));
   const std::vector<JobId> all = insert_jobs(*engine, 1200);
@@ -100,7 +100,7 @@ TEST_CASE("many threads claiming at once never get the same job") {
   require_disjoint_and_complete(by_thread, all);
 }
 
-TEST_CASE("two processes claiming from one file never claim the same job") {
+TEST_CASE("two processes claiming from one file never claim the same job", "[concurrency]") {
   TempDir dir;
   const std::string path = dir.file("jobs.db");
   std::vector<JobId> all;
@@ -136,7 +136,7 @@ TEST_CASE("two processes claiming from one file never claim the same job") {
   CHECK(counts->front().count == static_cast<std::int64_t>(all.size()));
 }
 
-TEST_CASE("a job inserted by another process changes data_version") {
+TEST_CASE("a job inserted by another process changes data_version", "[concurrency]") {
   TempDir dir;
   const std::string path = dir.file("jobs.db");
   auto engine = testing::open_durable_engine(path);
@@ -155,7 +155,7 @@ TEST_CASE("a job inserted by another process changes data_version") {
   CHECK(jobs->size() == 1);
 }
 
-TEST_CASE("a write by another thread of the same process changes data_version") {
+TEST_CASE("a write by another thread of the same process changes data_version", "[concurrency]") {
   TempDir dir;
   auto engine = testing::open_durable_engine(dir.file("jobs.db"));
   const auto before = engine->data_version();
