@@ -10,3 +10,17 @@ elseif(JOBRUNNER_SANITIZE STREQUAL "thread")
 elseif(NOT JOBRUNNER_SANITIZE STREQUAL "")
   message(FATAL_ERROR "JOBRUNNER_SANITIZE must be empty, 'address' or 'thread', not '${JOBRUNNER_SANITIZE}'")
 endif()
+
+# JOBRUNNER_FUZZ builds the libFuzzer targets in tests/fuzz: everything is instrumented for coverage
+# and checked by ASan+UBSan, the targets link libFuzzer's main.
+option(JOBRUNNER_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
+if(JOBRUNNER_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "JOBRUNNER_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++-14")
+  endif()
+  if(NOT JOBRUNNER_SANITIZE STREQUAL "")
+    message(FATAL_ERROR "JOBRUNNER_FUZZ brings its own sanitizers: leave JOBRUNNER_SANITIZE empty")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
