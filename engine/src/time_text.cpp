@@ -46,8 +46,13 @@ bool read_char(std::string_view& s, char c) {
 }  // namespace
 
 std::string format_timestamp(Timestamp t) {
-  std::time_t secs = static_cast<std::time_t>(t >= 0 ? t / 1000 : (t - 999) / 1000);
-  int ms = static_cast<int>(t - static_cast<Timestamp>(secs) * 1000);
+  // Seconds rounded down and the milliseconds past them, without overflow at the ends of the range.
+  std::time_t secs = static_cast<std::time_t>(t / 1000);
+  int ms = static_cast<int>(t % 1000);
+  if (ms < 0) {
+    ms += 1000;
+    --secs;
+  }
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];

@@ -34,4 +34,11 @@ TEST_CASE("a time that does not exist is refused instead of read as another") {
   CHECK(format_timestamp(parse_timestamp("2026-12-03T16:10:03.123+01:00").value()) == "2026-12-03T15:10:03.123Z");
 }
 
+TEST_CASE("every timestamp prints, before 1970 and at the ends of the range too") {
+  CHECK(format_timestamp(-1) == "1969-12-31T23:59:59.999Z");
+  CHECK(parse_timestamp(format_timestamp(-1)).value() == -1);
+  CHECK_FALSE(format_timestamp(std::numeric_limits<std::int64_t>::min()).empty());
+  CHECK_FALSE(format_timestamp(std::numeric_limits<std::int64_t>::max()).empty());
+}
+
 }  // namespace jobrunner
