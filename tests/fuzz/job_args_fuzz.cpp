@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <span>
 #include <string>
 
 #include "fuzz_check.h"
@@ -17,17 +19,25 @@ namespace {
 
 constexpr Timestamp kNow = 1'700'000'000'000;
 
-// One durable engine for the whole run, on a file of its own; each input's job is removed again.
+const std::string kDbPath = "/tmp/jobrunner-fuzz-" + std::to_string(getpid()) + ".db";
+
+void remove_database() {
+  for (const char* suffix : {"", "-wal", "-shm"}) unlink((kDbPath + suffix).c_str());
+}
+
+// One durable engine for the whole run, on a file of its own that is removed at exit; each input's
+// job is removed again.
 Engine& durable() {
   static std::shared_ptr<Engine> engine = [] {
+    remove_database();
+    std::atexit(remove_database);
     SqliteOptions o;
-    o.path = "/tmp/jobrunner-fuzz-" + std::to_string(getpid()) + ".db";
-    for (const char* suffix : {"", "-wal", "-shm"}) unlink((o.path + suffix).c_str());
+    o.path = kDbPath;
     auto opened = open_sqlite_engine(o);
     check(opened.is_ok(), "the durable engine opens", opened.status().to_string());
     return *opened;
   }();
-  return engine;
+  return *engine;
 }
 
 std::int64_t stored(Engine& engine) {
