@@ -76,7 +76,7 @@ fuzz() {  # fuzz SECONDS: builds the targets with clang, then runs each on its c
       echo "fuzz: $target FAILED: the input is in build-fuzz/crashes/$target/, the log in $log"
       return 1
     fi
-    grep -E "^stat::(number_of_executed_runs|new_units_added)" "$log" | tr '\n' ' '
+    grep -E "^stat::(number_of_executed_units|new_units_added)" "$log" | tr '\n' ' '
     echo
     echo "fuzz: $target passed"
   done
