@@ -47,7 +47,8 @@ Result<std::vector<JobId>> claim_until_empty(Engine& engine, const std::string& 
     std::vector<JobFinishParams> done;
     for (const Job& j : *jobs) {
       claimed.push_back(j.id);
-      done.push_back(testing::outcome(j, FinishKind::complete, kNow));
+      if (!j.lease) return Status::invalid("job " + std::to_string(j.id) + " was claimed without a lease");
+      done.push_back({.id = j.id, .token = j.lease->token, .kind = FinishKind::complete, .now = kNow});
     }
     for (const Status& s : engine.job_finish(done)) {
       if (!s.is_ok()) return s;
