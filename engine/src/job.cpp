@@ -36,6 +36,59 @@ int json_depth(const json& value, int limit) {
   return deepest;
 }
 
+// Whether s is UTF-8 as JSON text must be: no stray or overlong bytes, no surrogates, nothing past
+// U+10FFFF. nlohmann's dump() throws on anything else, and SQLite would store it altered.
+bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    int more;
+    std::uint32_t cp;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      more = 1, cp = b & 0x1Fu;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      more = 2, cp = b & 0x0Fu;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      more = 3, cp = b & 0x07u;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= static_cast<std::size_t>(more)) return false;
+    for (int k = 1; k <= more; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+      if ((c & 0xC0u) != 0x80u) return false;
+      cp = (cp << 6) | (c & 0x3Fu);
+    }
+    const std::uint32_t least[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < least[more] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += static_cast<std::size_t>(more) + 1;
+  }
+  return true;
+}
+
+// Whether every string and object key in value is valid UTF-8, looked at without recursion so that
+// any depth is safe.
+bool all_utf8(const json& value) {
+  std::vector<const json*> todo{&value};
+  while (!todo.empty()) {
+    const json* v = todo.back();
+    todo.pop_back();
+    if (v->is_string() && !valid_utf8(v->get_ref<const std::string&>())) return false;
+    if (v->is_object()) {
+      for (const auto& [key, child] : v->items()) {
+        if (!valid_utf8(key)) return false;
+        todo.push_back(&child);
+      }
+    } else if (v->is_array()) {
+      for (const json& child : *v) todo.push_back(&child);
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string_view to_string(JobState s) { return kStateNames[static_cast<int>(s)]; }
@@ -70,6 +123,10 @@ Status validate(const NewJob& job) {
   }
   if (!job.args.is_object()) {
     return Status::invalid(std::string("args must be a JSON object, not ") + job.args.type_name());
+  }
+  if (!all_utf8(job.args) || !all_utf8(job.meta) ||
+      !std::all_of(job.tags.begin(), job.tags.end(), [](const std::string& t) { return valid_utf8(t); })) {
+    return Status::invalid("args, meta and tags must hold UTF-8 text only: a string has bytes that are not UTF-8");
   }
   if (!job.meta.is_object()) {
     return Status::invalid(std::string("meta must be a JSON object, not ") + job.meta.type_name());

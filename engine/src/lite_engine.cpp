@@ -193,8 +193,9 @@ class LiteEngine final : public Engine {
         orphans.emplace_back(s, "orphaned: the lease of runner " + lease.owner + " expired");
       }
     }
-    for (auto& [s, why] : orphans) {
-      store_.update(*s, [&](StoredJob& j) {
+    for (auto& orphan : orphans) {
+      const std::string& why = orphan.second;  // named, not bound: clang 14 lambdas cannot capture bindings
+      store_.update(*orphan.first, [&](StoredJob& j) {
         if (j.attempt >= j.max_attempts) {
           add_error(j, p.now, why + ", with no attempts left");
           finalize(j, JobState::discarded, p.now);

@@ -30,6 +30,13 @@ bool read_digits(std::string_view& s, int n, int& out) {
   return true;
 }
 
+// Days in a month of the proleptic Gregorian calendar.
+int days_in_month(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
 bool read_char(std::string_view& s, char c) {
   if (s.empty() || s.front() != c) return false;
   s.remove_prefix(1);
@@ -39,8 +46,13 @@ bool read_char(std::string_view& s, char c) {
 }  // namespace
 
 std::string format_timestamp(Timestamp t) {
-  std::time_t secs = static_cast<std::time_t>(t >= 0 ? t / 1000 : (t - 999) / 1000);
-  int ms = static_cast<int>(t - static_cast<Timestamp>(secs) * 1000);
+  // Seconds rounded down and the milliseconds past them, without overflow at the ends of the range.
+  std::time_t secs = static_cast<std::time_t>(t / 1000);
+  int ms = static_cast<int>(t % 1000);
+  if (ms < 0) {
+    ms += 1000;
+    --secs;
+  }
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[40];
@@ -76,10 +88,16 @@ Result<Timestamp> parse_timestamp(std::string_view text) {
   if (!read_char(s, 'Z')) {
     int sign = read_char(s, '+') ? 1 : (read_char(s, '-') ? -1 : 0);
     int oh, om;
-    if (sign == 0 || !read_digits(s, 2, oh) || !read_char(s, ':') || !read_digits(s, 2, om)) return bad();
+    if (sign == 0 || !read_digits(s, 2, oh) || !read_char(s, ':') || !read_digits(s, 2, om) || oh > 23 ||
+        om > 59) {
+      return bad();
+    }
     offset_min = sign * (oh * 60 + om);
   }
-  if (!s.empty() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return bad();
+  // A day past the end of its month or a leap second would silently become another time: refused.
+  if (!s.empty() || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59) {
+    return bad();
+  }
   std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   std::int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
   return secs * 1000 + ms;
@@ -96,6 +114,7 @@ Result<Millis> parse_duration(std::string_view text) {
   std::int64_t total = 0;
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max() / 2;
   while (!s.empty()) {
+    const bool first = s.size() == text.size();
     if (s.front() < '0' || s.front() > '9') return bad("expected a number");
     std::int64_t n = 0;
     while (!s.empty() && s.front() >= '0' && s.front() <= '9') {
@@ -110,8 +129,8 @@ Result<Millis> parse_duration(std::string_view text) {
     } else if (!s.empty() && (s.front() == 's' || s.front() == 'm' || s.front() == 'h' || s.front() == 'd')) {
       unit = s.front() == 's' ? 1000 : s.front() == 'm' ? 60'000 : s.front() == 'h' ? 3'600'000 : 86'400'000;
       s.remove_prefix(1);
-    } else if (s.empty() && total == 0) {
-      unit = 1000;  // a bare number is seconds
+    } else if (s.empty() && first) {
+      unit = 1000;  // a bare number is seconds; "1m30" is refused, and so is "0m30"
     } else {
       return bad("unknown unit");
     }
@@ -122,14 +141,12 @@ Result<Millis> parse_duration(std::string_view text) {
 }
 
 std::string format_duration(Millis d) {
-  std::int64_t ms = d.count();
-  if (ms == 0) return "0s";
-  std::string out;
-  if (ms < 0) {
-    out = "-";
-    ms = -ms;
-  }
-  static constexpr std::pair<std::int64_t, const char*> kUnits[] = {
+  if (d.count() == 0) return "0s";
+  std::string out = d.count() < 0 ? "-" : "";
+  // The magnitude as unsigned, so that the most negative count has one too.
+  std::uint64_t ms = static_cast<std::uint64_t>(d.count());
+  if (d.count() < 0) ms = 0 - ms;
+  static constexpr std::pair<std::uint64_t, const char*> kUnits[] = {
       {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}, {1, "ms"}};
   for (auto [size, name] : kUnits) {
     if (ms >= size) {

@@ -134,7 +134,7 @@ TEMPLATE_TEST_CASE("claims from a paused queue take nothing until it is resumed"
   CHECK(claim_jobs(*f.engine, f.now(), 10, "mail").size() == 1);
 }
 
-TEMPLATE_TEST_CASE("claims racing on many threads never return the same job twice", "[conformance]",
+TEMPLATE_TEST_CASE("claims racing on many threads never return the same job twice", "[conformance][concurrency]",
                    LiteEngineFixture, DurableEngineFixture) {
   constexpr int kJobs = 2'000;
   constexpr int kThreads = 8;

@@ -42,7 +42,7 @@ std::vector<std::int64_t> chunk_numbers(const json& result) {
 }  // namespace
 
 #define RUNNER_TEST(name) \
-  TEMPLATE_TEST_CASE(name, "[conformance][shutdown]", LiteEngineFixture, DurableEngineFixture)
+  TEMPLATE_TEST_CASE(name, "[conformance][shutdown][concurrency]", LiteEngineFixture, DurableEngineFixture)
 
 RUNNER_TEST(
     "a job stopped mid-run goes back to available, attempt not spent, and resumes at its next chunk") {
@@ -80,7 +80,7 @@ RUNNER_TEST(
 }
 
 RUNNER_TEST(
-    "a job still running at the deadline is released; its late writes are rejected and it completes once") {
+    "a job still running at the deadline is released, its late writes are rejected and it completes once") {
   RunnerHarness<TestType> h;
   REQUIRE(h.runner().start().is_ok());
   Job job = h.insert({{"do", "ignore_stop"}});

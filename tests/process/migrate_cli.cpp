@@ -79,7 +79,7 @@ std::string without_ids(std::string lines) {
 
 }  // namespace
 
-TEST_CASE("migrate up creates a missing database at the latest schema; status and validate report it") {
+TEST_CASE("migrate up creates a missing database at the latest schema, and status and validate report it") {
   TempDir dir;
   const std::string path = dir.file("jobs.db");
   auto up = migrate({"--db", path, "up"});
@@ -132,7 +132,7 @@ TEST_CASE("a dry run prints each step's SQL and leaves the file byte-identical")
   CHECK(backups_in(dir).empty());
 }
 
-TEST_CASE("a down that drops data is refused without --force-data-loss; one that keeps data keeps the jobs") {
+TEST_CASE("a down that drops data is refused without --force-data-loss, and one that keeps data keeps the jobs") {
   TempDir dir;
   const std::string path = database_at(dir, 2);
   const std::string before = bytes(path);

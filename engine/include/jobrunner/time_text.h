@@ -12,7 +12,8 @@ namespace jobrunner {
 
 // "2026-12-03T16:10:03.123Z" (UTC, milliseconds).
 std::string format_timestamp(Timestamp t);
-// Accepts "2026-12-03T16:10:03Z", with optional ".mmm" and "Z" or "+hh:mm"/"-hh:mm".
+// Accepts "2026-12-03T16:10:03Z", with optional ".mmm" and "Z" or "+hh:mm"/"-hh:mm". A day past the
+// end of its month, a leap second (:60) or an offset past 23:59 is an error, not another time.
 Result<Timestamp> parse_timestamp(std::string_view text);
 
 // A duration: one or more <number><unit> with units ms, s, m, h, d ("90s", "1h30m", "250ms", "7d").
