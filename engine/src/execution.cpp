@@ -2,7 +2,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
 namespace jobrunner::detail {
+
+namespace {
+
+// Why `value` cannot be written as JSON text; empty when it can.
+std::string unwritable(const json& value) {
+  try {
+    (void)value.dump();
+    return {};
+  } catch (const json::exception& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
 
 Execution::Execution(Job job, Engine& engine, Clock& clock, Telemetry& telemetry, spdlog::logger& logger)
     : job_(std::move(job)),
@@ -19,6 +35,10 @@ void Execution::set_timeout(Millis timeout) {
 
 Status Execution::save_checkpoint(json checkpoint, std::optional<Progress> progress,
                                   std::function<void(Transaction&)> in_transaction) {
+  if (std::string why = unwritable(checkpoint); !why.empty()) {
+    return Status::invalid("checkpoint of job " + std::to_string(job_.id) +
+                           " not saved: it cannot be stored as JSON: " + why);
+  }
   JobCheckpointParams p;
   p.id = job_.id;
   p.token = token();
@@ -27,6 +47,19 @@ Status Execution::save_checkpoint(json checkpoint, std::optional<Progress> progr
   p.progress = progress;
   p.in_transaction = std::move(in_transaction);
   Status s = engine_.job_checkpoint(p);
+  // Another process held the write lock past busy_timeout. The transaction never began, so trying
+  // again repeats nothing; the job waits for as long as it may still save (until its lease is given
+  // up or the runner aborts it).
+  for (int waits = 1; s.code() == StatusCode::busy && !lease_given_up() && !abort_.stop_requested();
+       ++waits) {
+    if (waits == 1 || waits % 10 == 0) {
+      logger_.warn("Job {} ({}): saving its checkpoint waits for the database lock, try {}: {}", job_.id,
+                   job_.worker, waits, s.message());
+    }
+    // busy_timeout may be zero; the pause keeps this from spinning.
+    std::this_thread::sleep_for(Millis(10));
+    s = engine_.job_checkpoint(p);
+  }
   if (s.is_ok()) {
     checkpoint_ = std::move(checkpoint);
     job_.checkpoint = checkpoint_;
@@ -61,6 +94,14 @@ void Execution::request_stop(StopReason reason) {
 }
 
 bool Execution::give_up_lease() { return !lease_given_up_.exchange(true); }
+
+Outcome storable(Outcome outcome) {
+  if (outcome.kind() != Outcome::Kind::ok) return outcome;
+  if (std::string why = unwritable(outcome.result()); !why.empty()) {
+    return Outcome::error("the worker's result cannot be stored as JSON: " + why);
+  }
+  return outcome;
+}
 
 JobFinishParams finish_params_for(const Execution& exec, const Outcome& outcome, const Worker* worker,
                                   Timestamp now) {

@@ -65,6 +65,13 @@ class Execution final : public JobContext {
   std::atomic<Timestamp> timeout_at_{0};  // set by the executor, read by the ticker
 };
 
+// The error message for a worker that threw something not derived from std::exception.
+inline constexpr const char* kNonStdException = "the worker threw an exception that is not a std::exception";
+
+// `outcome`, or an error that says why it cannot be recorded: a result that is not valid JSON text
+// (a string with invalid UTF-8) would be stored altered by one engine and refused by another.
+Outcome storable(Outcome outcome);
+
 // The engine call that records `outcome`, given why (if at all) the run was asked to stop.
 // A worker that returns interrupted after its timeout fired has failed its attempt.
 JobFinishParams finish_params_for(const Execution& exec, const Outcome& outcome, const Worker* worker,

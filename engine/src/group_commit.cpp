@@ -2,10 +2,23 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
 namespace jobrunner::detail {
+
+namespace {
+
+constexpr std::chrono::milliseconds kFirstPause{20};
+constexpr std::chrono::milliseconds kLongestPause{1'000};
+
+// Failures that end when another process releases its lock, or space or the device comes back.
+bool passes(StatusCode code) {
+  return code == StatusCode::busy || code == StatusCode::disk_full || code == StatusCode::io_error;
+}
+
+}  // namespace
 
 void GroupCommit::submit(Item item) {
   std::unique_lock lock(mu_);
@@ -22,7 +35,8 @@ void GroupCommit::submit(Item item) {
     std::vector<Item> again = write(std::move(batch));
     if (!again.empty()) {
       // Busy or out of space: give the cause a moment to pass before the next try.
-      std::this_thread::sleep_for(std::chrono::milliseconds(20 * again.front().tries));
+      const int doublings = std::min(again.front().tries - 1, 6);
+      std::this_thread::sleep_for(std::min(kFirstPause * (1 << doublings), kLongestPause));
     }
     lock.lock();
     for (auto it = again.rbegin(); it != again.rend(); ++it) queue_.push_front(std::move(*it));
@@ -47,9 +61,14 @@ std::vector<GroupCommit::Item> GroupCommit::write(std::vector<Item> batch) {
     Item& item = batch[i];
     const Status s = i < results.size() ? results[i] : Status::internal("engine returned too few results");
     ++item.tries;
-    if (!s.is_ok() && s.code() != StatusCode::stale_lease && item.tries < max_tries_) {
-      logger_.warn("recording the end of job {} failed ({}), try {}/{}", item.params.id, s.to_string(), item.tries,
-                   max_tries_);
+    const bool retry = !s.is_ok() && s.code() != StatusCode::stale_lease && (!item.held || item.held()) &&
+                       (passes(s.code()) || item.tries < max_tries_);
+    if (retry) {
+      if (item.tries == 1 || item.tries % 10 == 0) {
+        logger_.warn(
+            "recording the end of job {} failed ({}), try {}; trying again while the job holds its lease",
+            item.params.id, s.to_string(), item.tries);
+      }
       again.push_back(std::move(item));
       continue;
     }

@@ -33,18 +33,22 @@ class GroupCommit {
     // The claims to make in the same transaction as a batch (often none).
     virtual std::vector<JobClaimParams> plan() = 0;
     // What each planned claim returned, once the transaction has ended; called for every plan.
-    virtual void deliver(std::span<const JobClaimParams> claims, std::vector<Result<std::vector<Job>>> claimed) = 0;
+    virtual void deliver(std::span<const JobClaimParams> claims,
+                         std::vector<Result<std::vector<Job>>> claimed) = 0;
   };
 
   struct Item {
     JobFinishParams params;
     // The item's final status: ok, stale_lease, or the error of its last try.
     std::function<void(const Status&)> done;
+    // Whether the job's lease is still held; a write is tried again only while it is.
+    std::function<bool()> held;
     int tries = 0;
   };
 
-  // A batch that fails for a reason other than a lease (busy, disk full) is tried again up to
-  // `max_tries` times in all, waiting a little longer each time.
+  // An item whose write fails for a reason that passes by itself (another process's lock, a full
+  // disk, an I/O error) is tried again for as long as its lease is held; for any other reason
+  // except a lost lease, up to `max_tries` times in all. Each try waits longer, up to a second.
   GroupCommit(Engine& engine, Claims& claims, spdlog::logger& logger, int max_tries = 5,
               std::size_t max_batch = 256)
       : engine_(engine), claims_(claims), logger_(logger), max_tries_(max_tries), max_batch_(max_batch) {}

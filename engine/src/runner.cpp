@@ -31,8 +31,9 @@ namespace {
 thread_local QueueState* returning_to = nullptr;
 thread_local bool writing_batches = false;
 
-// How many times in all the end of a run is written when writing fails for a reason other than
-// its lease (busy, disk full), before the job is left executing for the rescuer.
+// How many times a finish that failed for a reason that does not pass by itself is tried before
+// the job is left executing for the rescuer (busy, disk full and I/O errors are tried for as long
+// as the job's lease is held).
 constexpr int kFinishTries = 5;
 
 // Back to available with its checkpoint, the attempt given back: for jobs claimed but never
@@ -58,7 +59,8 @@ Status check_options(const RunnerOptions& o) {
                              ": it must be at least 1");
     }
   }
-  for (Millis m : {o.lease_duration, o.poll_interval, o.stage_interval, o.rescue_interval, o.prune_interval}) {
+  for (Millis m :
+       {o.lease_duration, o.poll_interval, o.stage_interval, o.rescue_interval, o.prune_interval}) {
     if (m.count() <= 0) return Status::invalid("runner intervals and the lease duration must be positive");
   }
   if (o.shutdown_grace.count() < 0) return Status::invalid("shutdown grace must not be negative");
@@ -130,8 +132,8 @@ class Runner::Impl final : private detail::GroupCommit::Claims {
   std::map<JobId, std::shared_ptr<Execution>> running_;
   std::vector<std::thread> threads_;
   std::thread stopper_;
-  int producers_ = 0;      // producer threads not yet returned
-  int group_claims_ = 0;   // claims made along with group commits, not yet delivered
+  int producers_ = 0;     // producer threads not yet returned
+  int group_claims_ = 0;  // claims made along with group commits, not yet delivered
   bool hard_stop_ = false;
   bool tick_now_ = false;
   Timestamp deadline_ = 0;
@@ -146,7 +148,8 @@ class Runner::Impl final : private detail::GroupCommit::Claims {
   // released, so that they do not wake only to wait for it). REQUIRES: mu_ held.
   int accept(QueueState& q, std::vector<Job>& jobs, Timestamp claimed_at);
   std::vector<JobClaimParams> plan() override;
-  void deliver(std::span<const JobClaimParams> claims, std::vector<Result<std::vector<Job>>> claimed) override;
+  void deliver(std::span<const JobClaimParams> claims,
+               std::vector<Result<std::vector<Job>>> claimed) override;
   void execute_loop(QueueState& q);
   // How a run ended: the write that records it, and the event that reports it once written.
   struct Ending {
@@ -156,6 +159,7 @@ class Runner::Impl final : private detail::GroupCommit::Claims {
   Ending run(const std::shared_ptr<Execution>& exec);
   // Called once a run's end has been written (or has failed for good).
   void settle(const std::shared_ptr<Execution>& exec, Event stop, const Status& written);
+  void time_out(Execution& exec, Timestamp now);
   void give_back(std::vector<Job> jobs);
   void tick_loop();
   void check_running_jobs();
@@ -170,7 +174,8 @@ class Runner::Impl final : private detail::GroupCommit::Claims {
 Status Runner::Impl::start() {
   if (Status s = check_options(opt_); !s.is_ok()) return s;
   std::unique_lock lock(mu_);
-  if (phase_ != Phase::idle) return Status::conflict("a runner is started once; make a new Runner to start again");
+  if (phase_ != Phase::idle)
+    return Status::conflict("a runner is started once; make a new Runner to start again");
   RunnerInfo self = registration();
   if (Status s = engine_->runner_register(self); !s.is_ok()) return s;
   lock.unlock();
@@ -230,7 +235,8 @@ void Runner::Impl::produce(QueueState& q) {
     lock.lock();
     q.claiming = false;
     if (!claimed.is_ok()) {
-      logger_->error("claiming from queue {} failed: {}", q.config.name, claimed.status().to_string());
+      logger_->warn("claiming from queue {} failed, trying again: {}", q.config.name,
+                    claimed.status().to_string());
       q.want_claim = true;
       q.claim_cv.wait_for(lock, opt_.poll_interval, [&] { return phase_ != Phase::running; });
       continue;
@@ -346,19 +352,23 @@ void Runner::Impl::execute_loop(QueueState& q) {
     exec->mark_finishing();
     lock.unlock();
     returning_to = &q;
-    commits_.submit({ending.params, [this, exec, stop = ending.stop](const Status& s) mutable {
-                       settle(exec, std::move(stop), s);
-                     }});
+    commits_.submit({.params = std::move(ending.params),
+                     .done = [this, exec, stop = ending.stop](
+                                 const Status& s) mutable { settle(exec, std::move(stop), s); },
+                     .held = [exec] { return !exec->lease_given_up(); }});
     returning_to = nullptr;
     lock.lock();
     if (!std::exchange(writing_batches, false)) --q.returning;
   }
 }
 
+// A run's end that could not be written leaves the job executing under its lease, the outcome
+// unrecorded, until the rescuer takes it; at a shutdown such a job counts as released.
 void Runner::Impl::settle(const std::shared_ptr<Execution>& exec, Event stop, const Status& written) {
   const bool interrupted = stop.kind == EventKind::job_interrupted;
-  stop.stale = written.code() == StatusCode::stale_lease;
-  if (!written.is_ok() && !stop.stale) {
+  stop.stale = !written.is_ok();
+  const bool lease_lost = written.code() == StatusCode::stale_lease;
+  if (stop.stale && !lease_lost) {
     logger_->error("job {} stays executing until its lease expires and it is rescued: {}", exec->job().id,
                    written.to_string());
   }
@@ -367,7 +377,13 @@ void Runner::Impl::settle(const std::shared_ptr<Execution>& exec, Event stop, co
     std::lock_guard lock(mu_);
     running_.erase(exec->job().id);
     stopping = phase_ != Phase::running;
-    if (phase_ == Phase::draining && !stop.stale) ++(interrupted ? report_.interrupted : report_.completed);
+    if (phase_ == Phase::draining) {
+      if (!stop.stale) {
+        ++(interrupted ? report_.interrupted : report_.completed);
+      } else if (!lease_lost) {
+        ++report_.released;
+      }
+    }
   }
   telemetry_.emit(stop);
   // Only a stop waits for running jobs to end; the ticker need not wake for every job.
@@ -393,7 +409,7 @@ Runner::Impl::Ending Runner::Impl::run(const std::shared_ptr<Execution>& exec) {
     } catch (const std::exception& ex) {
       thrown = ex.what();
     } catch (...) {
-      thrown = "unknown exception";
+      thrown = detail::kNonStdException;
     }
     if (thrown) {
       outcome = Outcome::error(*thrown);
@@ -404,6 +420,7 @@ Runner::Impl::Ending Runner::Impl::run(const std::shared_ptr<Execution>& exec) {
       telemetry_.emit(e);
     }
   }
+  outcome = detail::storable(std::move(*outcome));
   Timestamp now = clock_->now();
   Millis duration(now - exec->started_at());
 
@@ -459,7 +476,8 @@ Result<Job> Runner::Impl::cancel(JobId id) {
 
 Status Runner::Impl::set_paused(const std::string& queue, bool paused) {
   if (!valid_queue_name(queue)) return Status::invalid("invalid queue name '" + queue + "'");
-  Status s = paused ? engine_->queue_pause(queue, clock_->now()) : engine_->queue_resume(queue, clock_->now());
+  Status s =
+      paused ? engine_->queue_pause(queue, clock_->now()) : engine_->queue_resume(queue, clock_->now());
   if (s.is_ok() && !paused) {
     std::lock_guard lock(mu_);
     if (auto it = queues_.find(queue); it != queues_.end()) {
@@ -559,18 +577,51 @@ void Runner::Impl::tick_loop() {
       next_prune = now + opt_.prune_interval;
     }
     lock.lock();
-    state_cv_.wait_for(lock, opt_.poll_interval, [&] {
-      return tick_now_ || (phase_ != Phase::running && phase_ != Phase::draining);
-    });
+    state_cv_.wait_for(lock, opt_.poll_interval,
+                       [&] { return tick_now_ || (phase_ != Phase::running && phase_ != Phase::draining); });
   }
 }
 
 void Runner::Impl::check_timeouts() {
   Timestamp now = clock_->now();
-  std::lock_guard lock(mu_);
-  for (auto& [id, exec] : running_) {
-    if (exec->timeout_at() != 0 && now >= exec->timeout_at()) exec->request_stop(StopReason::timeout);
+  std::vector<std::shared_ptr<Execution>> late;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, exec] : running_) {
+      const bool due = exec->timeout_at() != 0 && now >= exec->timeout_at();
+      if (due && !exec->finishing() && !exec->lease_given_up()) late.push_back(exec);
+    }
   }
+  for (auto& exec : late) time_out(*exec, now);
+}
+
+// The attempt of a job past its timeout is recorded as an error at once, whether or not its worker
+// heeds the stop: the lease is given up first, so whatever the worker writes afterwards (a
+// checkpoint, its outcome) is rejected by the fence. A worker that never returns keeps its
+// executor thread, but not its job.
+void Runner::Impl::time_out(Execution& exec, Timestamp now) {
+  if (!exec.give_up_lease()) return;
+  exec.request_stop(StopReason::timeout);
+  JobFinishParams p =
+      detail::finish_params_for(exec, Outcome::interrupted(), workers_->find(exec.job().worker), now);
+  // Written here rather than through the group commit: the ticker must not become the writer of
+  // batches that may be tried again for a long time.
+  std::vector<Status> written = engine_->job_finish(std::span(&p, 1));
+  const Status s = written.empty() ? Status::internal("engine returned no result") : written.front();
+  if (!s.is_ok()) {
+    // Stale: the worker's own outcome got there first. Otherwise the rescuer takes the job once its
+    // lease expires.
+    if (s.code() != StatusCode::stale_lease)
+      logger_->warn("recording the timeout of job {} failed: {}", p.id, s.to_string());
+    return;
+  }
+  Event e{EventKind::job_stop};
+  e.job = &exec.job();
+  e.outcome = Outcome::Kind::error;
+  e.stop_reason = StopReason::timeout;
+  e.duration = Millis(now - exec.started_at());
+  e.message = p.message;
+  telemetry_.emit(e);
 }
 
 // A job cancelled or rescued by another process loses its lease; stop it promptly.
@@ -601,7 +652,8 @@ void Runner::Impl::renew_leases() {
     }
   }
   RunnerInfo self = registration();
-  if (Status s = engine_->runner_register(self); !s.is_ok()) logger_->warn("heartbeat failed: {}", s.to_string());
+  if (Status s = engine_->runner_register(self); !s.is_ok())
+    logger_->warn("heartbeat failed: {}", s.to_string());
   if (p.jobs.empty()) return;
   auto lost = engine_->job_lease_renew(p);
   if (!lost.is_ok()) {
@@ -616,8 +668,13 @@ void Runner::Impl::release_running() {
   {
     std::lock_guard lock(mu_);
     for (auto& [id, exec] : running_) {
-      // A run whose end is being written keeps its lease: that write settles it.
-      if (!exec->finishing() && exec->give_up_lease()) execs.push_back(exec);
+      // A run whose end is being written is settled by that write; giving up its lease only ends
+      // the tries of a write the database keeps refusing.
+      if (exec->finishing()) {
+        exec->give_up_lease();
+      } else if (exec->give_up_lease()) {
+        execs.push_back(exec);
+      }
     }
     report_.released += static_cast<int>(execs.size());
   }
@@ -665,9 +722,7 @@ StopReport Runner::Impl::stop(std::optional<Millis> grace) {
   // job is left executing under this runner once stop() returns.
   state_cv_.wait(lock, [&] { return producers_ == 0 && group_claims_ == 0; });
 
-  auto settled = [&] {
-    return running_.empty() || hard_stop_ || clock_->now() >= deadline_;
-  };
+  auto settled = [&] { return running_.empty() || hard_stop_ || clock_->now() >= deadline_; };
   while (!settled()) {
     Millis left(std::max<Timestamp>(1, deadline_ - clock_->now()));
     state_cv_.wait_for(lock, std::min(left, Millis(50)), settled);
@@ -676,7 +731,8 @@ StopReport Runner::Impl::stop(std::optional<Millis> grace) {
   release_running();
   lock.lock();
   state_cv_.wait(lock, [&] {
-    return std::none_of(running_.begin(), running_.end(), [](const auto& r) { return r.second->finishing(); });
+    return std::none_of(running_.begin(), running_.end(),
+                        [](const auto& r) { return r.second->finishing(); });
   });
   phase_ = Phase::stopped;
   for (auto& [name, q] : queues_) {

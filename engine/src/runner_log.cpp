@@ -22,8 +22,10 @@ std::string progress_text(const std::optional<Progress>& p) {
 void log_stop(spdlog::logger& log, const Event& e) {
   const Job& job = *e.job;
   if (e.stale) {
-    log.warn("{} ended ({}) after {} but no longer held its lease: the outcome was not recorded", describe(job),
-             to_string(*e.outcome), human_duration(e.duration));
+    log.warn(
+        "{} ended ({}) after {} but the outcome was not recorded: the job no longer held its lease, or the "
+        "database refused the write",
+        describe(job), to_string(*e.outcome), human_duration(e.duration));
     return;
   }
   switch (*e.outcome) {

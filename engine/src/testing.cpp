@@ -55,7 +55,7 @@ Outcome perform_caught(const Worker& worker, JobContext& ctx) {
   } catch (const std::exception& e) {
     return Outcome::error(e.what());
   } catch (...) {
-    return Outcome::error("unknown exception");
+    return Outcome::error(detail::kNonStdException);
   }
 }
 
@@ -66,8 +66,8 @@ Outcome run_claimed(Engine& engine, const Worker* worker, Job claimed, const Env
   Telemetry telemetry;
   Execution exec(std::move(claimed), engine, *env.clock, telemetry, *env.logger);
   if (setup) setup(exec, telemetry);
-  Outcome outcome =
-      worker ? perform_caught(*worker, exec) : Outcome::error("unknown worker " + exec.job().worker);
+  Outcome outcome = detail::storable(worker ? perform_caught(*worker, exec)
+                                            : Outcome::error("unknown worker " + exec.job().worker));
   const JobFinishParams finish[] = {detail::finish_params_for(exec, outcome, worker, env.clock->now())};
   check(engine.job_finish(finish).front(), "recording the outcome of job " + std::to_string(exec.job().id));
   return outcome;

@@ -141,7 +141,7 @@ RUNNER_TEST("a queue's concurrency limit is never exceeded") {
   REQUIRE(h.runner().start().is_ok());
   std::vector<JobId> ids;
   for (int i = 0; i < 12; ++i) ids.push_back(h.insert({{"do", "wait_gate"}}).id);
-  REQUIRE(h.probe->wait_concurrent(3));
+  REQUIRE(h.probe->wait_running(3));  // inside perform(), not only announced by job_start
   CHECK(h.runner().executing() == 3);
   // job_start is emitted just before the worker is called: wait (polling, with a deadline) until all
   // three are inside it, or opening the gate could let two finish before the third begins.

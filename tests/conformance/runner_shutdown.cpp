@@ -28,15 +28,7 @@ Job insert_test_job(H& h, json extra = json::object()) {
 // Lets the job's current chunk finish and waits for its checkpoint.
 template <class H>
 void finish_chunk(H& h, int checkpoints_so_far) {
-  REQUIRE(h.f.clock->wait_for_sleepers(1));
-  h.f.clock->advance(kChunk);
-  REQUIRE(h.events->wait_for(EventKind::checkpoint_saved, checkpoints_so_far + 1));
-}
-
-std::vector<std::int64_t> chunk_numbers(const json& result) {
-  std::vector<std::int64_t> out;
-  for (const json& d : result.at("details")) out.push_back(d.at("chunk_number").get<std::int64_t>());
-  return out;
+  finish_test_job_chunk(h, kChunk, checkpoints_so_far);
 }
 
 }  // namespace
@@ -76,7 +68,7 @@ RUNNER_TEST(
   CHECK(done.result.at("chunks_completed") == 10);
   CHECK(done.result.at("interruptions") == 1);
   CHECK(done.result.at("resumed_from_chunk") == 5);
-  CHECK(chunk_numbers(done.result) == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+  CHECK(test_job_chunk_numbers(done.result) == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
 }
 
 RUNNER_TEST(

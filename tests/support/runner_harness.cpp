@@ -1,5 +1,7 @@
 #include "support/runner_harness.h"
 
+#include <algorithm>
+
 #include "workers/test_job.h"
 
 namespace jobrunner::testing {
@@ -22,9 +24,9 @@ int Probe::max_concurrent() const {
   return max_running_;
 }
 
-bool Probe::wait_concurrent(int n) {
+bool Probe::wait_running(int n, Millis limit) const {
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return running_ >= n; });
+  return cv_.wait_for(lock, limit, [&] { return running_ >= n; });
 }
 
 int Probe::starts(JobId id) const {
@@ -42,6 +44,18 @@ void Probe::open_gate() {
   std::lock_guard lock(mu_);
   gate_open_ = true;
   cv_.notify_all();
+}
+
+void Probe::saved(JobId id, const Status& s) {
+  std::lock_guard lock(mu_);
+  saves_[id] = s;
+}
+
+std::optional<Status> Probe::last_save(JobId id) const {
+  std::lock_guard lock(mu_);
+  auto it = saves_.find(id);
+  if (it == saves_.end()) return std::nullopt;
+  return it->second;
 }
 
 bool Probe::wait_gate(std::stop_token stop, bool honour_stop) {
@@ -67,6 +81,12 @@ Outcome ScriptedWorker::perform(JobContext& ctx) const {
   if (action == "ok") return Outcome::ok(args.value("result", json()));
   if (action == "error") return Outcome::error(message);
   if (action == "throw") throw std::runtime_error(message);
+  if (action == "throw_other") throw 42;
+  if (action == "bad_result") return Outcome::ok({{"text", "caf\xFF"}});
+  if (action == "bad_checkpoint") {
+    probe_->saved(ctx.job().id, ctx.save_checkpoint({{"text", "caf\xFF"}}));
+    return Outcome::ok();
+  }
   if (action == "discard") return Outcome::discard(message);
   if (action == "cancel") return Outcome::cancel(message);
   if (action == "snooze") return Outcome::snooze(Millis(args.value("snooze_ms", 1000)));
@@ -84,6 +104,7 @@ Outcome ScriptedWorker::perform(JobContext& ctx) const {
   if (action == "ignore_stop") {
     probe_->wait_gate(ctx.stop_token(), false);
     Status saved = ctx.save_checkpoint({{"late", true}}, Progress{1, 1});
+    probe_->saved(ctx.job().id, saved);
     return Outcome::ok({{"checkpoint_saved", saved.is_ok()}});
   }
   return Outcome::discard("unknown scripted action " + action);
@@ -116,6 +137,15 @@ bool EventLog::wait_ended(JobId id, int n, Millis limit) const {
   return cv_.wait_for(lock, limit, [&] { return ended_locked(id) >= n; });
 }
 
+std::optional<EventLog::Record> EventLog::last_end(JobId id) const {
+  std::lock_guard lock(mu_);
+  auto it = std::find_if(records_.rbegin(), records_.rend(), [&](const Record& r) {
+    return r.job_id == id && (r.kind == EventKind::job_stop || r.kind == EventKind::job_interrupted);
+  });
+  if (it == records_.rend()) return std::nullopt;
+  return *it;
+}
+
 int EventLog::count(EventKind kind, JobId job) const {
   std::lock_guard lock(mu_);
   return count_locked(kind, job);
@@ -124,6 +154,12 @@ int EventLog::count(EventKind kind, JobId job) const {
 std::vector<EventLog::Record> EventLog::records() const {
   std::lock_guard lock(mu_);
   return records_;
+}
+
+std::vector<std::int64_t> test_job_chunk_numbers(const json& result) {
+  std::vector<std::int64_t> out;
+  for (const json& d : result.at("details")) out.push_back(d.at("chunk_number").get<std::int64_t>());
+  return out;
 }
 
 template <class EngineFixture>
@@ -139,9 +175,16 @@ std::unique_ptr<Runner> RunnerHarness<EngineFixture>::make_runner(int c) {
   o.queues = {{"default", c}};
   o.clock = f.clock;
   o.shutdown_grace = Millis(60'000);
+  o.logger = logger;
   auto runner = std::make_unique<Runner>(f.engine, workers, o);
   runner->telemetry().subscribe([log = events](const Event& e) { log->record(e); });
   return runner;
+}
+
+template <class EngineFixture>
+void RunnerHarness<EngineFixture>::use_logger(std::shared_ptr<spdlog::logger> l) {
+  logger = std::move(l);
+  runner_ = make_runner(concurrency);
 }
 
 template <class EngineFixture>

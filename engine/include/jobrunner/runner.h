@@ -6,6 +6,13 @@
 // interrupted (back to available, attempt not spent). At the single deadline, jobs still running
 // lose their lease and go back to available with their last checkpoint; their late writes are
 // rejected by the fence.
+//
+// When the database refuses writes for a while (another process holds its write lock past
+// busy_timeout, the disk is full, an I/O error), the runner's own work waits it out: claims are
+// tried again, checkpoints wait for the lock, and a job's outcome is tried again for as long as the
+// runner holds the job's lease, so nothing a worker returned is lost or recorded twice. Calls made
+// by the program (insert, cancel, pause, resume, start) return the engine's error instead: busy
+// after busy_timeout, disk_full, io_error.
 #pragma once
 
 #include <chrono>

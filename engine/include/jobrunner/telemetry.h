@@ -45,7 +45,8 @@ struct Event {
   std::int64_t count = 0;
   std::int64_t discarded = 0;
   std::string message;
-  // job_stop, job_interrupted: the outcome was not recorded because the job had lost its lease.
+  // job_stop, job_interrupted: the outcome was not recorded, because the job had lost its lease or
+  // the database refused the write until the runner gave the lease up.
   bool stale = false;
 };
 

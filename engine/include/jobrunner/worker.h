@@ -73,7 +73,10 @@ class JobContext {
 
   // Saves checkpoint and progress in one transaction, with in_transaction's writes when given
   // (durable: on the same SQLite connection, committed together). Returns stale_lease when the
-  // job has lost its lease: the worker should stop; nothing was saved.
+  // job has lost its lease: the worker should stop; nothing was saved. Another process holding the
+  // database's write lock is waited out (in_transaction may then run more than once, each time in
+  // a transaction that was rolled back); any other failure (disk_full, io_error, invalid_argument
+  // for a checkpoint that is not valid JSON text) is returned at once, with the last checkpoint kept.
   virtual Status save_checkpoint(json checkpoint, std::optional<Progress> progress = std::nullopt,
                                  std::function<void(Transaction&)> in_transaction = {}) = 0;
 
@@ -98,8 +101,9 @@ struct WorkerOptions {
   std::string queue = "default";
   int priority = 0;
   int max_attempts = 20;
-  // Zero: no timeout. When it passes, the stop token fires with reason timeout and the attempt
-  // becomes an error.
+  // Zero: no timeout. When it passes, the stop token fires with reason timeout and the attempt is
+  // recorded as an error at once, whether or not the worker returns; what the worker writes after
+  // that (a checkpoint, its outcome) is rejected as stale.
   Millis timeout{0};
   // When set, inserts of this worker are unique by these options unless the insert says otherwise.
   std::optional<UniqueOptions> unique;
