@@ -4,7 +4,7 @@
 #   ./setup.sh run [jobrunner run flags]   the daemon on ./data/jobrunner.db with the quick demo
 #   ./setup.sh test                        the whole test suite through ctest
 #   ./setup.sh build                       build only
-#   ./setup.sh sanitize address            the unit, conformance and durable suites under ASan+UBSan
+#   ./setup.sh sanitize address            the unit, conformance, durable and fault suites under ASan+UBSan
 #   ./setup.sh sanitize thread             the tests labelled concurrency under TSan
 #   ./setup.sh fuzz [seconds]              each libFuzzer target for that long (default 60)
 set -euo pipefail
@@ -98,8 +98,8 @@ case "$command" in
   sanitize)
     case "${1:-}" in
       address)
-        sanitize_build address unit_tests conformance_tests durable_tests
-        sanitize_run address -R "^(unit|conformance|durable):"
+        sanitize_build address unit_tests conformance_tests durable_tests fault_tests
+        sanitize_run address -R "^(unit|conformance|durable|faults):"
         ;;
       thread)
         sanitize_build thread conformance_tests durable_tests

@@ -87,8 +87,9 @@ class SqliteEngine final : public Engine {
 
   Result<InsertResult> job_insert(const NewJob& job, Timestamp now) override {
     if (Status s = validate(job); !s.is_ok()) return s;
+    const NewRow row = new_row(job, now);
     return write("inserting a job",
-                 [&](Connection& c) -> Result<InsertResult> { return insert_one(c, job, now); });
+                 [&](Connection& c) -> Result<InsertResult> { return insert_one(c, job, row, now); });
   }
 
   Result<std::vector<InsertResult>> job_insert_many(std::span<const NewJob> jobs, Timestamp now) override {
@@ -98,9 +99,25 @@ class SqliteEngine final : public Engine {
                                s.message());
       }
     }
+    // The JSON is written out before the write lock is taken, so that the lock is held for SQLite's
+    // work alone.
+    std::vector<NewRow> rows;
+    rows.reserve(jobs.size());
+    for (const NewJob& job : jobs) rows.push_back(new_row(job, now));
     return write("inserting jobs", [&](Connection& c) -> Result<std::vector<InsertResult>> {
       std::vector<InsertResult> out;
-      for (const NewJob& job : jobs) out.push_back(insert_one(c, job, now));
+      out.reserve(jobs.size());
+      // Jobs without a unique key go in by multi-row INSERTs; a unique job is looked up and
+      // inserted on its own, after the jobs before it, so that it sees them and ids follow the
+      // order given.
+      std::size_t pending = 0;
+      for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (!jobs[i].unique) continue;
+        insert_rows(c, jobs, rows, pending, i, now, out);
+        out.push_back(insert_one(c, jobs[i], rows[i], now));
+        pending = i + 1;
+      }
+      insert_rows(c, jobs, rows, pending, jobs.size(), now, out);
       return out;
     });
   }
@@ -406,7 +423,77 @@ class SqliteEngine final : public Engine {
     return read_job(*q);
   }
 
-  static InsertResult insert_one(Connection& c, const NewJob& job, Timestamp now) {
+  // A new job's columns as they are bound: the JSON already written out as text.
+  struct NewRow {
+    std::string args, meta, tags;
+    Timestamp scheduled_at;
+    JobState state;
+  };
+
+  static NewRow new_row(const NewJob& job, Timestamp now) {
+    NewRow r{json_text(job.args), json_text(job.meta), json_text(job.tags), job.scheduled_at.value_or(now),
+             JobState::available};
+    if (r.scheduled_at > now) r.state = JobState::scheduled;
+    return r;
+  }
+
+  // The Job that inserting `job` as `row` stored, given its id.
+  static Job inserted_job(const NewJob& job, const NewRow& row, JobId id, Timestamp now) {
+    Job j;
+    j.id = id;
+    j.queue = job.queue;
+    j.worker = job.worker;
+    j.args = job.args;
+    j.scheduled_at = row.scheduled_at;
+    j.state = row.state;
+    j.priority = job.priority.value_or(0);
+    j.max_attempts = job.max_attempts;
+    j.inserted_at = now;
+    j.meta = job.meta;
+    j.tags = job.tags;
+    return j;
+  }
+
+  // Inserts jobs[first, last) (none of them unique) with INSERTs of up to kRowsPerInsert rows each,
+  // appending their results to `out`.
+  static void insert_rows(Connection& c, std::span<const NewJob> jobs, std::span<const NewRow> rows,
+                          std::size_t first, std::size_t last, Timestamp now,
+                          std::vector<InsertResult>& out) {
+    while (first < last) {
+      const std::size_t n = std::min(last - first, sql::kRowsPerInsert);
+      auto q = c.statement(sql::insert_jobs(n));
+      int column = 0;
+      for (std::size_t i = first; i < first + n; ++i) {
+        const NewJob& job = jobs[i];
+        const NewRow& row = rows[i];
+        q->bindNoCopy(++column, job.queue);
+        q->bindNoCopy(++column, job.worker);
+        q->bindNoCopy(++column, row.args);
+        q->bindNoCopy(++column, to_string(row.state).data());
+        q->bind(++column, job.priority.value_or(0));
+        q->bind(++column, job.max_attempts);
+        q->bind(++column, now);
+        q->bind(++column, row.scheduled_at);
+        q->bindNoCopy(++column, row.meta);
+        q->bindNoCopy(++column, row.tags);
+      }
+      q->exec();
+      if (c.db().getChanges() != static_cast<int>(n)) {
+        throw std::runtime_error("inserting jobs: " + std::to_string(c.db().getChanges()) +
+                                 " rows stored of " + std::to_string(n));
+      }
+      // One statement's rows take consecutive ids, in the order of its VALUES, ending at the last
+      // rowid: nothing else writes while this transaction holds the write lock.
+      const JobId last_id = c.db().getLastInsertRowid();
+      for (std::size_t i = first; i < first + n; ++i) {
+        const JobId id = last_id - static_cast<JobId>(first + n - 1 - i);
+        out.push_back({inserted_job(jobs[i], rows[i], id, now), false});
+      }
+      first += n;
+    }
+  }
+
+  static InsertResult insert_one(Connection& c, const NewJob& job, const NewRow& row, Timestamp now) {
     std::optional<std::string> key;
     if (job.unique) {
       key = unique_key_for(job);
@@ -417,33 +504,22 @@ class SqliteEngine final : public Engine {
       q->bind(":states", json_text(state_names(job.unique->states)));
       if (q->executeStep()) return {read_job(*q), true};
     }
-    Job row;
-    row.queue = job.queue;
-    row.worker = job.worker;
-    row.args = job.args;
-    row.scheduled_at = job.scheduled_at.value_or(now);
-    row.state = row.scheduled_at > now ? JobState::scheduled : JobState::available;
-    row.priority = job.priority.value_or(0);
-    row.max_attempts = job.max_attempts;
-    row.inserted_at = now;
-    row.meta = job.meta;
-    row.tags = job.tags;
-    row.unique_key = std::move(key);
     auto q = c.statement(sql::kInsertJob);
-    q->bind(":queue", row.queue);
-    q->bind(":worker", row.worker);
-    q->bind(":args", json_text(row.args));
+    q->bind(":queue", job.queue);
+    q->bind(":worker", job.worker);
+    q->bind(":args", row.args);
     q->bind(":state", std::string(to_string(row.state)));
-    q->bind(":priority", row.priority);
-    q->bind(":max_attempts", row.max_attempts);
+    q->bind(":priority", job.priority.value_or(0));
+    q->bind(":max_attempts", job.max_attempts);
     q->bind(":now", now);
     q->bind(":scheduled_at", row.scheduled_at);
-    q->bind(":meta", json_text(row.meta));
-    q->bind(":tags", json_text(row.tags));
-    if (row.unique_key) q->bind(":unique_key", *row.unique_key);
+    q->bind(":meta", row.meta);
+    q->bind(":tags", row.tags);
+    if (key) q->bind(":unique_key", *key);
     q->exec();
-    row.id = c.db().getLastInsertRowid();
-    return {std::move(row), false};
+    Job inserted = inserted_job(job, row, c.db().getLastInsertRowid(), now);
+    inserted.unique_key = std::move(key);
+    return {std::move(inserted), false};
   }
 
   static Status finish_one(Connection& c, const JobFinishParams& p) {
@@ -554,7 +630,8 @@ thread_local const SqliteEngine* SqliteEngine::writing_ = nullptr;
 
 }  // namespace
 
-std::shared_ptr<Engine> make_sqlite_engine(const SqliteOptions& options, std::shared_ptr<ConnectionPool> readers,
+std::shared_ptr<Engine> make_sqlite_engine(const SqliteOptions& options,
+                                           std::shared_ptr<ConnectionPool> readers,
                                            std::unique_ptr<Connection> writer,
                                            std::unique_ptr<Connection> watch) {
   return std::make_shared<SqliteEngine>(options, std::move(readers), std::move(writer), std::move(watch));

@@ -18,6 +18,15 @@ inline const std::string kInsertJob =
     ":meta, "
     ":tags, :unique_key)";
 
+// Up to this many jobs go in one INSERT: one statement per row costs SQLite more than the row
+// (opening a cursor on the table and on each index) when a batch is inserted.
+inline constexpr std::size_t kRowsPerInsert = 50;
+
+// An INSERT of `rows` jobs without a unique key, ten positional parameters a row in the order
+// queue, worker, args, state, priority, max_attempts, now, scheduled_at, meta, tags.
+// REQUIRES: 1 <= rows <= kRowsPerInsert.
+const std::string& insert_jobs(std::size_t rows);
+
 inline const std::string kFindDuplicate =
     "SELECT " + kJobColumns +
     " FROM jobs WHERE unique_key = :key AND inserted_at > :since"

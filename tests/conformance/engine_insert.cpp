@@ -264,3 +264,48 @@ TEMPLATE_TEST_CASE("a unique job repeated within one batch is a duplicate of the
 }
 
 }  // namespace jobrunner::testing
+
+namespace jobrunner::testing {
+
+TEMPLATE_TEST_CASE(
+    "a large batch mixing plain and unique jobs stores each as given, ids in the batch's order",
+    "[conformance]", LiteEngineFixture, DurableEngineFixture) {
+  TestType f;
+  insert_job(*f.engine, unique_job({{"n", "earlier"}}), f.now());  // job 1, a duplicate target below
+  std::vector<NewJob> batch;
+  for (int i = 0; i < 130; ++i) {
+    NewJob job = i % 40 == 7 ? unique_job({{"n", i}}) : echo_job({{"n", i}});
+    job.priority = i % 10;
+    job.tags = {"t" + std::to_string(i)};
+    if (i % 3 == 0) job.scheduled_at = f.now() + 60'000;
+    batch.push_back(std::move(job));
+  }
+  batch.push_back(unique_job({{"n", "earlier"}}));
+  batch.push_back(echo_job({{"n", "last"}}));
+
+  auto inserted = f.engine->job_insert_many(batch, f.now());
+  REQUIRE(inserted.status() == Status::ok());
+  REQUIRE(inserted->size() == batch.size());
+  JobId expected_id = 2;
+  for (std::size_t i = 0; i + 2 < batch.size(); ++i) {
+    const InsertResult& r = (*inserted)[i];
+    CHECK_FALSE(r.duplicate);
+    CHECK(r.job.id == expected_id++);
+    const Job read = get_job(*f.engine, r.job.id);
+    for (const Job& job : {r.job, read}) {
+      CHECK(job.args == batch[i].args);
+      CHECK(job.priority == batch[i].priority.value());
+      CHECK(job.tags == batch[i].tags);
+      CHECK(job.state == (i % 3 == 0 ? JobState::scheduled : JobState::available));
+      CHECK(job.unique_key.has_value() == batch[i].unique.has_value());
+    }
+  }
+  const InsertResult& dup = (*inserted)[batch.size() - 2];
+  CHECK(dup.duplicate);
+  CHECK(dup.job.id == 1);
+  CHECK((*inserted).back().job.id == expected_id);
+  CHECK(stored_jobs(*f.engine) ==
+        static_cast<std::int64_t>(batch.size()));  // 1 earlier + all but the duplicate
+}
+
+}  // namespace jobrunner::testing

@@ -2,6 +2,8 @@
 // straight against the sqlite3 C API with no engine, threads or JSON in the way.
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <string>
 #include <vector>
 
 #include "children.h"
@@ -19,6 +21,11 @@ constexpr const char* kComplete =
     "UPDATE jobs SET state = 'completed', finished_at = ?1, result = NULL, lease_owner = NULL,"
     " lease_token = NULL, lease_expires_at = NULL WHERE id = ?2 AND state = 'executing' AND lease_token = ?3";
 
+// The durable engine's insert of a new job, the row as insert_jobs() makes it.
+constexpr const char* kInsert =
+    "INSERT INTO jobs (queue, worker, args, state, priority, max_attempts, inserted_at, scheduled_at, meta,"
+    " tags, unique_key) VALUES ('default', ?1, ?2, 'available', 0, 20, ?3, ?3, '{}', '[]', NULL)";
+
 class Db {
  public:
   explicit Db(const std::filesystem::path& path) {
@@ -27,6 +34,7 @@ class Db {
   ~Db() {
     sqlite3_finalize(claim_);
     sqlite3_finalize(complete_);
+    sqlite3_finalize(insert_);
     sqlite3_close(db_);
   }
   Db(const Db&) = delete;
@@ -37,6 +45,22 @@ class Db {
   void prepare() {
     check(sqlite3_prepare_v3(db_, kClaim, -1, SQLITE_PREPARE_PERSISTENT, &claim_, nullptr));
     check(sqlite3_prepare_v3(db_, kComplete, -1, SQLITE_PREPARE_PERSISTENT, &complete_, nullptr));
+    check(sqlite3_prepare_v3(db_, kInsert, -1, SQLITE_PREPARE_PERSISTENT, &insert_, nullptr));
+  }
+
+  // One transaction: inserts jobs first..first+count-1, args {"n":i}, one statement each.
+  void insert(std::int64_t first, std::int64_t count) {
+    exec("BEGIN IMMEDIATE");
+    const sqlite3_int64 now = SystemClock().now();
+    for (std::int64_t i = first; i < first + count; ++i) {
+      const std::string args = R"({"n":)" + std::to_string(i) + "}";
+      sqlite3_bind_text(insert_, 1, kNoop, -1, SQLITE_STATIC);
+      sqlite3_bind_text(insert_, 2, args.data(), static_cast<int>(args.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_int64(insert_, 3, now);
+      if (sqlite3_step(insert_) != SQLITE_DONE) check(SQLITE_ERROR);
+      sqlite3_reset(insert_);
+    }
+    exec("COMMIT");
   }
 
   // One transaction: claims up to `batch` jobs and completes each. Returns how many it claimed.
@@ -71,20 +95,31 @@ class Db {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* claim_ = nullptr;
   sqlite3_stmt* complete_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
   std::vector<sqlite3_int64> ids_;
 };
+
+// A connection to a database at `path` that the durable engine created (its schema, and `n` jobs
+// waiting), set up as the engine sets up its own.
+void open_floor(Db& db, const Settings& s) {
+  db.exec(s.synchronous == Synchronous::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA cache_size = -16384");
+  db.prepare();
+}
+
+void create_store(const Settings& s, const std::filesystem::path& path, std::int64_t n) {
+  Settings durable = s;
+  durable.engine = "durable";
+  auto engine = open_engine(durable, path);
+  if (n > 0) insert_jobs(*engine, n, kNoop);
+}
 
 double floor_rate(const Settings& s, std::int64_t n, int batch) {
   TempDir dir;
   const auto path = dir.file("floor.db");
-  {
-    Settings durable = s;
-    durable.engine = "durable";
-    insert_jobs(*open_engine(durable, path), n, kNoop);
-  }
+  create_store(s, path, n);
   Db db(path);
-  db.exec(s.synchronous == Synchronous::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-  db.prepare();
+  open_floor(db, s);
   const double began = seconds_now();
   std::int64_t done = 0;
   for (sqlite3_int64 token = 1; done < n; ++token) {
@@ -96,6 +131,18 @@ double floor_rate(const Settings& s, std::int64_t n, int batch) {
 }
 
 }  // namespace
+
+double insert_floor_rate(const Settings& s, std::int64_t n) {
+  TempDir dir;
+  const auto path = dir.file("floor.db");
+  create_store(s, path, 0);
+  Db db(path);
+  open_floor(db, s);
+  const double began = seconds_now();
+  for (std::int64_t first = 0; first < n; first += kInsertBatch)
+    db.insert(first, std::min(kInsertBatch, n - first));
+  return static_cast<double>(n) / (seconds_now() - began);
+}
 
 Figures baseline_figures(const Settings& s, std::int64_t n) {
   const double one = floor_rate(s, n, 1);

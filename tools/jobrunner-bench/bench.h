@@ -26,7 +26,7 @@ struct Settings {
   Synchronous synchronous = Synchronous::normal;
   int repeat = 1;                    // runs whose figures are reported as medians
   bool cross_process = false;        // latency: insert from another process
-  bool with_baseline = false;        // throughput: run the sqlite3 floor in the same process
+  bool with_baseline = false;        // throughput, insert: run the sqlite3 floor in the same process
   int rate = 500;                    // latency: inserts per second
   std::vector<std::int64_t> depths;  // depth: waiting jobs; empty: 10k, 100k, 1M
   std::string self;                  // this binary, for scenarios that start child processes
@@ -77,7 +77,10 @@ class TempDir {
 // Exits with a message when it cannot be opened.
 std::shared_ptr<Engine> open_engine(const Settings& s, const std::filesystem::path& db);
 
-// Inserts n jobs of `worker` in batches, args from args_for(i). Exits on an engine error.
+// How many jobs insert_jobs() and finish_jobs() write in one engine call.
+inline constexpr std::int64_t kInsertBatch = 10'000;
+
+// Inserts n jobs of `worker` in batches of kInsertBatch, args from args_for(i). Exits on an engine error.
 void insert_jobs(Engine& engine, std::int64_t n, const std::string& worker,
                  const std::function<json(std::int64_t)>& args_for = {});
 

@@ -17,8 +17,6 @@ namespace jobrunner::bench {
 
 namespace {
 
-constexpr std::int64_t kBatch = 10'000;
-
 class Noop final : public Worker {
  public:
   Outcome perform(JobContext&) const override { return Outcome::ok(); }
@@ -102,7 +100,7 @@ void insert_jobs(Engine& engine, std::int64_t n, const std::string& worker,
     job.max_attempts = 20;
     if (args_for) job.args = args_for(i);
     batch.push_back(std::move(job));
-    if (std::ssize(batch) == kBatch || i + 1 == n) {
+    if (std::ssize(batch) == kInsertBatch || i + 1 == n) {
       must(engine.job_insert_many(batch, SystemClock().now()), "inserting jobs");
       batch.clear();
     }
@@ -113,7 +111,7 @@ void finish_jobs(Engine& engine, std::int64_t n) {
   while (n > 0) {
     const Timestamp now = SystemClock().now();
     auto claimed =
-        must(engine.job_claim({"default", static_cast<int>(std::min(n, kBatch)), "bench-setup", now}),
+        must(engine.job_claim({"default", static_cast<int>(std::min(n, kInsertBatch)), "bench-setup", now}),
              "claiming jobs to finish");
     if (claimed.empty()) fail("fewer jobs waiting than the scenario needs to finish");
     std::vector<JobFinishParams> items(claimed.size());

@@ -14,6 +14,9 @@ inline constexpr const char* kChildFlag = "--child";
 // The claim/complete lifecycle written directly against the sqlite3 C API, on the jobs table of a
 // database the durable engine created: n jobs one transaction each, and n jobs 100 per transaction.
 Figures baseline_figures(const Settings& s, std::int64_t n);
+// Jobs per second inserting n jobs as insert_jobs() does (batches of kInsertBatch, one transaction each),
+// one prepared INSERT a job, straight against the sqlite3 C API into an empty store.
+double insert_floor_rate(const Settings& s, std::int64_t n);
 
 // SIGTERM-to-exit of a child process running `concurrency` chunked jobs of 100 ms chunks.
 Figures shutdown_once(const Settings& s);

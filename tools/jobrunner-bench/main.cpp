@@ -67,7 +67,7 @@ int run_all(const Settings& s, const std::vector<std::string>& passed) {
     std::vector<std::string> flags;
   };
   const std::vector<Run> runs{
-      {"insert", "durable", {}},
+      {"insert", "durable", {"--with-baseline"}},
       {"insert", "lite", {}},
       {"throughput", "durable", {"--with-baseline"}},
       {"throughput", "lite", {}},
@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   app.add_flag("--cross-process", s.cross_process, "latency: insert from another process (durable)");
   app.add_flag("--with-baseline", s.with_baseline,
-               "throughput: also run the sqlite3 floor and print the ratio");
+               "throughput, insert (durable): also run the sqlite3 floor and print the ratio");
   app.add_flag("--json", as_json, "One JSON object per run instead of a line per figure");
   CLI11_PARSE(app, argc, argv);
   s.synchronous = synchronous == "full" ? jobrunner::Synchronous::full : jobrunner::Synchronous::normal;

@@ -19,7 +19,15 @@ Figures insert_once(const Settings& s) {
   const double began = seconds_now();
   insert_jobs(*engine, n, kNoop, [](std::int64_t i) { return json{{"n", i}}; });
   const double seconds = seconds_now() - began;
-  return {{"jobs_per_s", static_cast<double>(n) / seconds}, {"seconds", seconds}, {"jobs", n}};
+  const double rate = static_cast<double>(n) / seconds;
+  Figures f{{"jobs_per_s", rate}, {"seconds", seconds}, {"jobs", n}};
+  if (s.with_baseline && s.engine == "durable") {
+    engine.reset();
+    const double floor = insert_floor_rate(s, n);
+    f["baseline_insert_jobs_per_s"] = floor;
+    f["ratio_to_insert_floor"] = rate / floor;
+  }
+  return f;
 }
 
 Figures throughput_once(const Settings& s) {
