@@ -8,11 +8,13 @@ namespace jobrunner::detail {
 
 namespace {
 
-// Why `value` cannot be written as JSON text; empty when it can.
+// Why `value` cannot be written as JSON text; empty when it can. Only a string that is not UTF-8
+// stops it, so dump() (and its message) is reached only then.
 std::string unwritable(const json& value) {
+  if (all_utf8(value)) return {};
   try {
     (void)value.dump();
-    return {};
+    return "a string holds bytes that are not UTF-8";
   } catch (const json::exception& e) {
     return e.what();
   }

@@ -25,6 +25,7 @@ void GroupCommit::submit(Item item) {
   queue_.push_back(std::move(item));
   if (writing_) return;
   writing_ = true;
+  busy_ = true;
   while (!queue_.empty()) {
     std::vector<Item> batch;
     while (!queue_.empty() && batch.size() < max_batch_) {
@@ -32,7 +33,13 @@ void GroupCommit::submit(Item item) {
       queue_.pop_front();
     }
     lock.unlock();
+    const auto began = std::chrono::steady_clock::now();
     std::vector<Item> again = write(std::move(batch));
+    const std::int64_t took =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began)
+            .count();
+    const std::int64_t typical = typical_write_ns_.load(std::memory_order_relaxed);
+    typical_write_ns_.store(typical + (took - typical) / 8, std::memory_order_relaxed);
     if (!again.empty()) {
       // Busy or out of space: give the cause a moment to pass before the next try.
       const int doublings = std::min(again.front().tries - 1, 6);
@@ -42,6 +49,7 @@ void GroupCommit::submit(Item item) {
     for (auto it = again.rbegin(); it != again.rend(); ++it) queue_.push_front(std::move(*it));
   }
   writing_ = false;
+  busy_ = false;
 }
 
 std::vector<GroupCommit::Item> GroupCommit::write(std::vector<Item> batch) {

@@ -10,6 +10,9 @@
 // finishes are refilled without a commit of their own and without waking a thread to claim.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -57,6 +60,13 @@ class GroupCommit {
   // (this item's among them) until nothing is queued, then returns.
   void submit(Item item);
 
+  // Whether a batch is being written now (read without the lock: a hint, not a promise).
+  bool writing() const { return busy_.load(std::memory_order_relaxed); }
+  // How long writing a batch has taken of late (a moving average).
+  std::chrono::nanoseconds typical_write() const {
+    return std::chrono::nanoseconds(typical_write_ns_.load(std::memory_order_relaxed));
+  }
+
  private:
   // Writes one batch with the claims planned for it; calls `done` of the items that are settled
   // and returns those to try again.
@@ -70,6 +80,8 @@ class GroupCommit {
   std::mutex mu_;
   std::deque<Item> queue_;
   bool writing_ = false;
+  std::atomic<bool> busy_{false};                  // writing_, readable without mu_
+  std::atomic<std::int64_t> typical_write_ns_{0};  // updated by the writer only
 };
 
 }  // namespace jobrunner::detail

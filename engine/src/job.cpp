@@ -69,8 +69,11 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-// Whether every string and object key in value is valid UTF-8, looked at without recursion so that
-// any depth is safe.
+
+}  // namespace
+
+std::string_view to_string(JobState s) { return kStateNames[static_cast<int>(s)]; }
+
 bool all_utf8(const json& value) {
   std::vector<const json*> todo{&value};
   while (!todo.empty()) {
@@ -88,10 +91,6 @@ bool all_utf8(const json& value) {
   }
   return true;
 }
-
-}  // namespace
-
-std::string_view to_string(JobState s) { return kStateNames[static_cast<int>(s)]; }
 
 Result<JobState> parse_job_state(std::string_view name) {
   for (JobState s : kAllStates) {

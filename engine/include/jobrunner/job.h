@@ -121,6 +121,9 @@ Status validate(const NewJob& job);
 // Ok, or why `value` is too deep (checked first, without recursion) or too big to store as a job's
 // `what` ("args", "meta").
 Status check_json_limits(const json& value, std::string_view what);
+// Whether every string and object key in `value` is valid UTF-8, as JSON text must be (json::dump()
+// throws otherwise). Walks the value without recursion, so any depth is safe.
+bool all_utf8(const json& value);
 // A queue name: 1-64 characters of [A-Za-z0-9_.-].
 bool valid_queue_name(std::string_view name);
 // The key a unique job is stored under (a stable hash of the explicit key, or of worker+queue+args).
