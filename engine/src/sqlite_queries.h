@@ -100,7 +100,8 @@ inline const std::string kQueueSet =
     " ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at";
 inline const std::string kQueueList =
     "SELECT name, paused FROM queues"
-    " UNION ALL SELECT DISTINCT queue, 0 FROM jobs WHERE queue NOT IN (SELECT name FROM queues)"
+    " UNION ALL SELECT DISTINCT queue, 0 FROM job_counts WHERE n > 0 AND queue NOT IN (SELECT name FROM "
+    "queues)"
     " ORDER BY 1";
 
 inline const std::string kRunnerRegister =

@@ -14,12 +14,16 @@
 #include <functional>
 #include <sstream>
 
+#include "../../engine/src/migrations_embedded.h"
 #include "process/process_jobrunner.h"
 #include "support/temp_dir.h"
 
 namespace jobrunner::testing {
 
 namespace {
+
+// The newest schema version this build knows.
+const int kLatest = embedded_migrations().back().version;
 
 namespace fs = std::filesystem;
 
@@ -456,7 +460,7 @@ TEST_CASE("bad input: a --db that cannot be used is refused with exit 3 and left
        "is not a SQLite database (file is not a database); it was left untouched"},
       {"a truncated database",
        [](const TempDir& d) {
-         const std::string db = database_at(d, 2);
+         const std::string db = database_at(d, kLatest);
          fs::resize_file(db, 3000);
          return db;
        },
@@ -472,14 +476,15 @@ TEST_CASE("bad input: a --db that cannot be used is refused with exit 3 and left
        "is a SQLite database but not a jobrunner one (it has tables users); it was left untouched"},
       {"a newer schema",
        [](const TempDir& d) {
-         const std::string db = database_at(d, 2);
+         const std::string db = database_at(d, kLatest);
          SQLite::Database(db, SQLite::OPEN_READWRITE)
              .exec("INSERT INTO jobrunner_migrations VALUES (99, 'from_the_future', 'x', 1)");
          return db;
        },
-       "database schema is version 99, newer than this build's 2"},
+       "database schema is version 99, newer than this build's " + std::to_string(kLatest)},
       {"an older schema (without --migrate)", [](const TempDir& d) { return database_at(d, 1); },
-       "database schema is version 1, this build needs 2: run `jobrunner-migrate up`"},
+       "database schema is version 1, this build needs " + std::to_string(kLatest) +
+           ": run `jobrunner-migrate up`"},
       {"a FIFO",
        [](const TempDir& d) {
          REQUIRE(mkfifo(d.file("fifo").c_str(), 0600) == 0);
@@ -504,7 +509,7 @@ TEST_CASE("bad input: a --db that cannot be used is refused with exit 3 and left
        "cannot create the directory ", kCreateCommands},
       {"a database in a directory this user cannot write",
        [](const TempDir& d) {
-         const std::string db = database_at(d, 2);
+         const std::string db = database_at(d, kLatest);
          fs::permissions(db, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                                  fs::perms::group_write | fs::perms::others_read | fs::perms::others_write);
          fs::permissions(d.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
@@ -525,7 +530,7 @@ TEST_CASE("bad input: a --db that cannot be used is refused with exit 3 and left
        "is not writable by this user", kCreateCommands, true},
       {"a database file this user cannot write",
        [](const TempDir& d) {
-         const std::string db = database_at(d, 2);
+         const std::string db = database_at(d, kLatest);
          fs::permissions(d.path(), fs::perms::all);
          fs::permissions(db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
          return db;
@@ -565,13 +570,15 @@ TEST_CASE(
     std::vector<std::string> args;  // after --db {db}
     int code;
     std::string message;
-    std::function<std::string(const TempDir&)> make = [](const TempDir& d) { return database_at(d, 2); };
+    std::function<std::string(const TempDir&)> make = [](const TempDir& d) {
+      return database_at(d, kLatest);
+    };
   };
   const std::vector<MigrateRow> rows = {
       {"up to a version this build does not know",
        {"up", "--to", "99"},
        kUsage,
-       "cannot migrate up to version 99: this build knows 1 to 2"},
+       "cannot migrate up to version 99: this build knows 1 to " + std::to_string(kLatest)},
       {"up to a negative version", {"up", "--to", "-1"}, kUsage, "cannot migrate up to version -1"},
       {"up to a version that is not a number",
        {"up", "--to", "latest"},
@@ -580,7 +587,7 @@ TEST_CASE(
       {"down to a version above the database's",
        {"down", "--to", "99"},
        kUsage,
-       "--to 99 is above the database's version 2"},
+       "--to 99 is above the database's version " + std::to_string(kLatest)},
       {"down to a negative version",
        {"down", "--to", "-1"},
        kUsage,
@@ -624,9 +631,9 @@ TEST_CASE(
       {"--db a newer schema",
        {"up"},
        kDatabase,
-       "newer than this build's 2",
+       "newer than this build's " + std::to_string(kLatest),
        [](const TempDir& d) {
-         const std::string db = database_at(d, 2);
+         const std::string db = database_at(d, kLatest);
          SQLite::Database(db, SQLite::OPEN_READWRITE)
              .exec("INSERT INTO jobrunner_migrations VALUES (99, 'from_the_future', 'x', 1)");
          return db;

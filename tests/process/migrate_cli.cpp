@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../../engine/src/migrations_embedded.h"
 #include "process/process_jobrunner.h"
 #include "support/temp_dir.h"
 
@@ -17,6 +18,9 @@ namespace jobrunner::testing {
 namespace {
 
 namespace fs = std::filesystem;
+
+// The newest schema version this build knows.
+const int kLatest = embedded_migrations().back().version;
 
 Completed migrate(std::vector<std::string> args) {
   args.insert(args.begin(), JOBRUNNER_MIGRATE_BIN);
@@ -90,8 +94,8 @@ TEST_CASE("migrate up creates a missing database at the latest schema, and statu
   CHECK(backups_in(dir).empty());  // a new database has nothing to back up
 
   json status = json::parse(migrate({"status", "--json", "--db", path}).out);
-  CHECK(status["version"] == 2);
-  CHECK(status["latest"] == 2);
+  CHECK(status["version"] == kLatest);
+  CHECK(status["latest"] == kLatest);
   CHECK(status["migrations"][1]["applied"] == true);
   CHECK(migrate({"--db", path, "validate"}).status.exited_with(0));
   CHECK_THAT(migrate({"--db", path, "up"}).out, Catch::Contains("nothing to apply"));
@@ -107,7 +111,7 @@ TEST_CASE("migrate up backs the database up first, and the backup restores the v
   REQUIRE(backups_in(dir).size() == 1);
   const fs::path backup = backups_in(dir)[0];
   CHECK_THAT(up.out, Catch::Contains("backup: " + backup.string()));
-  CHECK(version_of(path) == 2);
+  CHECK(version_of(path) == kLatest);
   CHECK(job_count(path) == 2);
 
   fs::copy_file(backup, path, fs::copy_options::overwrite_existing);
@@ -132,9 +136,10 @@ TEST_CASE("a dry run prints each step's SQL and leaves the file byte-identical")
   CHECK(backups_in(dir).empty());
 }
 
-TEST_CASE("a down that drops data is refused without --force-data-loss, and one that keeps data keeps the jobs") {
+TEST_CASE(
+    "a down that drops data is refused without --force-data-loss, and one that keeps data keeps the jobs") {
   TempDir dir;
-  const std::string path = database_at(dir, 2);
+  const std::string path = database_at(dir, kLatest);
   const std::string before = bytes(path);
   auto refused = migrate({"--db", path, "down", "--to", "0"});
   CHECK(refused.status.exited_with(2));
@@ -182,7 +187,7 @@ TEST_CASE("bad files are refused with a clear error, exit 3, and left byte-ident
       {"status"}, {"validate"}, {"up"}, {"down", "--to", "0", "--force-data-loss"}, {"export"}, {"import"}};
   for (const Case& c : cases) {
     TempDir dir;
-    const std::string path = database_at(dir, 2);
+    const std::string path = database_at(dir, kLatest);
     c.spoil(path);
     const std::string before = bytes(path);
     for (std::vector<std::string> command : commands) {
@@ -240,7 +245,7 @@ TEST_CASE("a second migrator waits for the write lock another holds, or fails af
   auto done = waiting.wait_for_exit(10s);
   REQUIRE(done.has_value());
   CHECK(done->exited_with(0));
-  CHECK(version_of(path) == 2);
+  CHECK(version_of(path) == kLatest);
 }
 
 TEST_CASE("a daemon keeps running jobs while the schema is migrated down and up under it") {
@@ -258,14 +263,14 @@ TEST_CASE("a daemon keeps running jobs while the schema is migrated down and up 
   for (JobId id : {during, after}) {
     CHECK(eventually([&] { return job_in(*engine, id).state == JobState::completed; }, 10s));
   }
-  CHECK(version_of(db) == 2);
+  CHECK(version_of(db) == kLatest);
   CHECK(daemon.stop(SIGTERM, 10s).value_or(ExitStatus{}).exited_with(0));
 }
 
 TEST_CASE("export then import moves jobs with their checkpoints to another database") {
   TempDir dir;
-  const std::string from = database_at(dir, 2, "from.db");
-  const std::string to = database_at(dir, 2, "to.db");
+  const std::string from = database_at(dir, kLatest, "from.db");
+  const std::string to = database_at(dir, kLatest, "to.db");
   SQLite::Database(to, SQLite::OPEN_READWRITE).exec("DELETE FROM jobs");
   const std::string file = dir.file("jobs.jsonl");
 
