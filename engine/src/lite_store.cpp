@@ -28,7 +28,7 @@ StoredJob& LiteStore::insert(const NewJob& job, const std::optional<std::string>
   s.id = id;
   s.queue = &*queues_.try_emplace(job.queue).first;
   s.worker = &*workers_.insert(job.worker).first;
-  s.args = job.args.dump();
+  s.args = job.args;
   s.priority = job.priority.value_or(0);
   s.max_attempts = job.max_attempts;
   s.inserted_at = now;
@@ -81,7 +81,7 @@ Job LiteStore::to_job(const StoredJob& s) const {
   j.id = s.id;
   j.queue = s.queue->first;
   j.worker = *s.worker;
-  j.args = json::parse(s.args);
+  j.args = s.args;
   j.state = s.state;
   j.priority = s.priority;
   j.attempt = s.attempt;
