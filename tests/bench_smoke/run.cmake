@@ -15,7 +15,7 @@ foreach(scenario insert throughput latency checkpoint depth memory shutdown base
   endif()
 endforeach()
 foreach(figure jobs_per_s p99_ms saves_per_s rss_mb bytes_per_job exit_ms tx100_jobs_per_s ratio_to_tx100
-               ratio_to_insert_floor)
+               ratio_to_insert_floor ratio_to_txc)
   if(NOT out MATCHES "\"${figure}\":")
     message(FATAL_ERROR "no ${figure} in the figures:\n${out}")
   endif()

@@ -147,7 +147,12 @@ double insert_floor_rate(const Settings& s, std::int64_t n) {
 Figures baseline_figures(const Settings& s, std::int64_t n) {
   const double one = floor_rate(s, n, 1);
   const double hundred = floor_rate(s, n, 100);
-  return {{"tx1_jobs_per_s", one}, {"tx100_jobs_per_s", hundred}, {"jobs", n}};
+  // A runner of concurrency C finishes and claims at most C jobs in one transaction.
+  const double at_concurrency = floor_rate(s, n, s.concurrency);
+  return {{"tx1_jobs_per_s", one},
+          {"tx100_jobs_per_s", hundred},
+          {"txc_jobs_per_s", at_concurrency},
+          {"jobs", n}};
 }
 
 }  // namespace jobrunner::bench

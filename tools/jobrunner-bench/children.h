@@ -12,7 +12,8 @@ namespace jobrunner::bench {
 inline constexpr const char* kChildFlag = "--child";
 
 // The claim/complete lifecycle written directly against the sqlite3 C API, on the jobs table of a
-// database the durable engine created: n jobs one transaction each, and n jobs 100 per transaction.
+// database the durable engine created: n jobs one transaction each, 100 per transaction, and
+// --concurrency per transaction (as many as a runner of that concurrency can put in one).
 Figures baseline_figures(const Settings& s, std::int64_t n);
 // Jobs per second inserting n jobs as insert_jobs() does (batches of kInsertBatch, one transaction each),
 // one prepared INSERT a job, straight against the sqlite3 C API into an empty store.

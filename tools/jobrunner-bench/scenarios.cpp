@@ -42,7 +42,9 @@ Figures throughput_once(const Settings& s) {
     Figures floor = baseline_figures(s, n);
     f["baseline_tx100_jobs_per_s"] = floor["tx100_jobs_per_s"];
     f["baseline_tx1_jobs_per_s"] = floor["tx1_jobs_per_s"];
+    f["baseline_txc_jobs_per_s"] = floor["txc_jobs_per_s"];
     f["ratio_to_tx100"] = rate / floor["tx100_jobs_per_s"].get<double>();
+    f["ratio_to_txc"] = rate / floor["txc_jobs_per_s"].get<double>();
   }
   return f;
 }
