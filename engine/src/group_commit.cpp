@@ -22,6 +22,14 @@ bool passes(StatusCode code) {
 
 void GroupCommit::submit(Item item) {
   std::unique_lock lock(mu_);
+  // When a write takes less than handing the item over and being woken for the next job would,
+  // the executor waits for the batch in flight, awake, and writes its item itself: it stays on its
+  // own jobs, where leaving the item to the writer would pass every job from thread to thread.
+  while (writing_ && short_writes_) {
+    lock.unlock();
+    std::this_thread::yield();
+    lock.lock();
+  }
   queue_.push_back(std::move(item));
   if (writing_) return;
   writing_ = true;
@@ -33,13 +41,7 @@ void GroupCommit::submit(Item item) {
       queue_.pop_front();
     }
     lock.unlock();
-    const auto began = std::chrono::steady_clock::now();
     std::vector<Item> again = write(std::move(batch));
-    const std::int64_t took =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began)
-            .count();
-    const std::int64_t typical = typical_write_ns_.load(std::memory_order_relaxed);
-    typical_write_ns_.store(typical + (took - typical) / 8, std::memory_order_relaxed);
     if (!again.empty()) {
       // Busy or out of space: give the cause a moment to pass before the next try.
       const int doublings = std::min(again.front().tries - 1, 6);

@@ -8,10 +8,13 @@
 //
 // The writer also claims the next jobs in the same transaction (Claims), so slots freed by the
 // finishes are refilled without a commit of their own and without waking a thread to claim.
+//
+// An engine that commits nothing to storage (lite) gains nothing from batches: there an executor
+// waits, awake, for the write in flight and then writes its own finish, so that the job claimed
+// into its slot is its own next one instead of another thread's.
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -56,16 +59,16 @@ class GroupCommit {
               std::size_t max_batch = 256)
       : engine_(engine), claims_(claims), logger_(logger), max_tries_(max_tries), max_batch_(max_batch) {}
 
-  // Queues `item`. Returns at once while another thread is writing; otherwise writes batches
-  // (this item's among them) until nothing is queued, then returns.
+  // Queues `item`. Returns at once while another thread is writing (unless writes are short: it
+  // then waits for that write to end); otherwise writes batches (this item's among them) until
+  // nothing is queued, then returns.
   void submit(Item item);
 
   // Whether a batch is being written now (read without the lock: a hint, not a promise).
   bool writing() const { return busy_.load(std::memory_order_relaxed); }
-  // How long writing a batch has taken of late (a moving average).
-  std::chrono::nanoseconds typical_write() const {
-    return std::chrono::nanoseconds(typical_write_ns_.load(std::memory_order_relaxed));
-  }
+  // Whether a write takes less than a thread switch (the engine commits nothing to storage), so
+  // that waiting for one awake costs less than sleeping through it.
+  bool writes_are_short() const { return short_writes_; }
 
  private:
   // Writes one batch with the claims planned for it; calls `done` of the items that are settled
@@ -80,8 +83,8 @@ class GroupCommit {
   std::mutex mu_;
   std::deque<Item> queue_;
   bool writing_ = false;
-  std::atomic<bool> busy_{false};                  // writing_, readable without mu_
-  std::atomic<std::int64_t> typical_write_ns_{0};  // updated by the writer only
+  const bool short_writes_ = !engine_.commits_to_storage();
+  std::atomic<bool> busy_{false};  // writing_, readable without mu_
 };
 
 }  // namespace jobrunner::detail

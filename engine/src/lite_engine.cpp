@@ -87,6 +87,7 @@ void apply_finish(StoredJob& s, const JobFinishParams& p) {
 class LiteEngine final : public Engine {
  public:
   std::string_view name() const override { return "lite"; }
+  bool commits_to_storage() const override { return false; }
 
   Result<InsertResult> job_insert(const NewJob& job, Timestamp now) override {
     if (Status s = validate(job); !s.is_ok()) return s;

@@ -38,11 +38,11 @@ thread_local bool writing_batches = false;
 // as the job's lease is held).
 constexpr int kFinishTries = 5;
 
-// An executor with no job, while a claim is in flight and the engine's writes take less than
-// kShortWrite (the lite engine), waits for the claim awake, yielding the processor, for up to
-// kShortWait: sleeping on the condition variable and being woken costs more (two thread switches),
-// and with short jobs it would happen for nearly every job. Slower writes are slept through.
-constexpr std::chrono::microseconds kShortWrite{50};
+// An executor with no job, while a claim is in flight and the engine's writes are short (the lite
+// engine: GroupCommit::writes_are_short), waits for the claim awake, yielding the processor, for up
+// to kShortWait: sleeping on the condition variable and being woken costs more (two thread
+// switches), and with short jobs it would happen for nearly every job. A commit to storage is
+// slept through.
 constexpr std::chrono::microseconds kShortWait{200};
 
 // Back to available with its checkpoint, the attempt given back: for jobs claimed but never
@@ -294,8 +294,10 @@ std::vector<JobClaimParams> Runner::Impl::plan() {
   std::vector<JobClaimParams> claims;
   const Timestamp now = clock_->now();
   std::lock_guard lock(mu_);
-  // plan() runs on the writing thread: an executor writing batches is not coming back soon.
-  if (returning_to != nullptr && !writing_batches) {
+  // plan() runs on the writing thread: an executor writing batches is not coming back soon. With
+  // short writes it writes its own finish alone (GroupCommit::submit) and is back at once, for the
+  // job claimed into its slot.
+  if (returning_to != nullptr && !writing_batches && !commits_.writes_are_short()) {
     writing_batches = true;
     --returning_to->returning;
   }
@@ -349,7 +351,7 @@ void Runner::Impl::execute_loop(QueueState& q) {
   std::unique_lock lock(mu_);
   while (true) {
     if (q.ready.empty() && phase_ == Phase::running && (q.claiming || commits_.writing()) &&
-        commits_.typical_write() < kShortWrite) {
+        commits_.writes_are_short()) {
       lock.unlock();
       q.wait_briefly_for_job();
       lock.lock();
@@ -704,6 +706,7 @@ void Runner::Impl::release_running() {
     }
     report_.released += static_cast<int>(execs.size());
   }
+  if (execs.empty()) return;
   std::vector<JobFinishParams> items;
   Timestamp now = clock_->now();
   for (auto& exec : execs) items.push_back(interrupt(exec->job().id, exec->token(), now));

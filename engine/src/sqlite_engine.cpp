@@ -84,6 +84,7 @@ class SqliteEngine final : public Engine {
         watch_(std::move(watch)) {}
 
   std::string_view name() const override { return "durable"; }
+  bool commits_to_storage() const override { return true; }
 
   Result<InsertResult> job_insert(const NewJob& job, Timestamp now) override {
     if (Status s = validate(job); !s.is_ok()) return s;

@@ -87,6 +87,11 @@ void insert_jobs(Engine& engine, std::int64_t n, const std::string& worker,
 // Takes `n` waiting jobs through claim and complete in batches, so that they sit finished in the store.
 void finish_jobs(Engine& engine, std::int64_t n);
 
+// Durable only: copies the whole WAL into the database and empties it (a TRUNCATE checkpoint on a
+// connection of its own), so that a measurement does not share the disk with the checkpoint of the
+// rows written to set it up. Exits with a message when SQLite refuses.
+void settle_wal(const Settings& s, const std::filesystem::path& db);
+
 // The workers the scenarios run: "Noop" returns ok at once; "Chunks" is a ChunkedWorker whose
 // args say how many chunks and how long each lasts ("chunks", "chunk_ms").
 std::shared_ptr<const WorkerRegistry> bench_workers();

@@ -1,5 +1,6 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -125,6 +126,17 @@ void finish_jobs(Engine& engine, std::int64_t n) {
     }
     n -= std::ssize(claimed);
   }
+}
+
+void settle_wal(const Settings& s, const std::filesystem::path& db) {
+  if (s.engine == "lite") return;
+  sqlite3* handle = nullptr;
+  int rc = sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(handle, 10'000);
+  if (rc == SQLITE_OK) rc = sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  const std::string message = handle ? sqlite3_errmsg(handle) : "out of memory";
+  sqlite3_close(handle);
+  if (rc != SQLITE_OK) fail("checkpointing the WAL of " + db.string() + ": " + message);
 }
 
 void paced(std::int64_t n, int rate, const std::function<void()>& insert) {

@@ -130,7 +130,7 @@ Figures checkpoint_once(const Settings& s) {
 std::vector<Figures> depth_runs(const Settings& s) {
   std::vector<std::int64_t> depths = s.depths;
   if (depths.empty()) depths = {10'000, 100'000, 1'000'000};
-  const std::int64_t processed = jobs_or(s, 5'000);
+  const std::int64_t processed = jobs_or(s, 20'000);
   constexpr int kClaims = 100;
   std::vector<Figures> out;
   for (std::int64_t depth : depths) {
@@ -140,6 +140,7 @@ std::vector<Figures> depth_runs(const Settings& s) {
     const double setup_began = seconds_now();
     insert_jobs(*engine, 2 * depth + extra, kNoop);
     finish_jobs(*engine, depth);
+    settle_wal(s, dir.file("bench.db"));
     const double setup = seconds_now() - setup_began;
 
     std::vector<double> claim_ms;

@@ -139,6 +139,12 @@ class Engine {
   // "lite" or "durable".
   virtual std::string_view name() const = 0;
 
+  // Whether every write pays for a commit to storage, however little it holds. The runner then
+  // gathers the ends of runs into shared writes (group commit); to an engine whose writes cost only
+  // the work in them (lite: a few microseconds, less than a thread switch), each executor writes
+  // its own.
+  virtual bool commits_to_storage() const = 0;
+
   // Inserts a job, or returns the existing one when job.unique matches one (duplicate = true).
   // REQUIRES: validate(job) is ok; the worker's defaults are filled in. Returns invalid_argument
   // otherwise, having stored nothing.
