@@ -7,6 +7,8 @@
 #   ./setup.sh sanitize address            the unit, conformance, durable and fault suites under ASan+UBSan
 #   ./setup.sh sanitize thread             the tests labelled concurrency under TSan
 #   ./setup.sh fuzz [seconds]              each libFuzzer target for that long (default 60)
+#   ./setup.sh bench [OUT]                 every jobrunner-bench scenario, Release build, median of 3:
+#                                          OUT.jsonl, OUT.log (load averages), OUT_depth.png (default ./bench)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +17,9 @@ packages=(build-essential cmake ninja-build pkg-config sqlite3 libsqlite3-dev li
 
 # The fuzz targets are built with clang: libFuzzer and clang's sanitizer runtimes.
 fuzz_packages=(clang-14 libclang-rt-14-dev)
+
+# The depth plot is drawn by Debian's python3 with its matplotlib.
+bench_packages=(python3-matplotlib)
 
 install_missing() {  # install_missing PACKAGE...
   local missing=() p
@@ -115,8 +120,17 @@ case "$command" in
     install_missing "${fuzz_packages[@]}"
     fuzz "${1:-60}"
     ;;
+  bench)
+    install_missing "${bench_packages[@]}"
+    out=${1:-bench}
+    cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DJOBRUNNER_BUILD_TESTS=OFF >/dev/null
+    cmake --build build-release -j "$(nproc)" --target jobrunner-bench
+    scripts/bench_all.sh build-release/tools/jobrunner-bench "$out" 3
+    /usr/bin/python3 scripts/plot_bench.py "$out.jsonl" "${out}_depth.png"
+    echo "bench: figures in $out.jsonl, load averages in $out.log, the depth plot in ${out}_depth.png"
+    ;;
   *)
-    echo "usage: ./setup.sh [build | run [flags] | test | sanitize address|thread | fuzz [seconds]]" >&2
+    echo "usage: ./setup.sh [build | run [flags] | test | sanitize address|thread | fuzz [seconds] | bench [out]]" >&2
     exit 2
     ;;
 esac
