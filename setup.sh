@@ -3,6 +3,8 @@
 # configures and builds, then does what it is asked:
 #   ./setup.sh run [jobrunner run flags]   the daemon on ./data/jobrunner.db with the quick demo
 #   ./setup.sh test                        the whole test suite through ctest
+#   ./setup.sh ci                          what CI (.ci/run) runs: test, then sanitize address, sanitize
+#                                          thread and fuzz 60, each step timed
 #   ./setup.sh build                       build only
 #   ./setup.sh sanitize address            the unit, conformance, durable and fault suites under ASan+UBSan
 #   ./setup.sh sanitize thread             the tests labelled concurrency under TSan
@@ -87,6 +89,14 @@ fuzz() {  # fuzz SECONDS: builds the targets with clang, then runs each on its c
   done
 }
 
+step() {  # step NAME COMMAND...: runs it and says how long it took
+  local name=$1 began=$SECONDS
+  shift
+  echo "=== $name"
+  "$@"
+  echo "=== $name: passed in $((SECONDS - began)) s"
+}
+
 command=${1:-build}
 [ $# -gt 0 ] && shift
 install_missing "${packages[@]}"
@@ -99,6 +109,12 @@ case "$command" in
   test)
     build build
     ctest --test-dir build --output-on-failure --timeout 300 -j 4
+    ;;
+  ci)
+    step "the test suite" ./setup.sh test
+    step "ASan+UBSan: unit, conformance, durable and fault suites" ./setup.sh sanitize address
+    step "TSan: concurrency tests" ./setup.sh sanitize thread
+    step "fuzz: 60 s per target" ./setup.sh fuzz 60
     ;;
   sanitize)
     case "${1:-}" in
@@ -130,7 +146,7 @@ case "$command" in
     echo "bench: figures in $out.jsonl, load averages in $out.log, the depth plot in ${out}_depth.png"
     ;;
   *)
-    echo "usage: ./setup.sh [build | run [flags] | test | sanitize address|thread | fuzz [seconds] | bench [out]]" >&2
+    echo "usage: ./setup.sh [build | run [flags] | test | ci | sanitize address|thread | fuzz [seconds] | bench [out]]" >&2
     exit 2
     ;;
 esac
