@@ -33,7 +33,6 @@ void GroupCommit::submit(Item item) {
   queue_.push_back(std::move(item));
   if (writing_) return;
   writing_ = true;
-  busy_ = true;
   while (!queue_.empty()) {
     std::vector<Item> batch;
     while (!queue_.empty() && batch.size() < max_batch_) {
@@ -51,7 +50,6 @@ void GroupCommit::submit(Item item) {
     for (auto it = again.rbegin(); it != again.rend(); ++it) queue_.push_front(std::move(*it));
   }
   writing_ = false;
-  busy_ = false;
 }
 
 std::vector<GroupCommit::Item> GroupCommit::write(std::vector<Item> batch) {

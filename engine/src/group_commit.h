@@ -65,7 +65,7 @@ class GroupCommit {
   void submit(Item item);
 
   // Whether a batch is being written now (read without the lock: a hint, not a promise).
-  bool writing() const { return busy_.load(std::memory_order_relaxed); }
+  bool writing() const { return writing_.load(std::memory_order_relaxed); }
   // Whether a write takes less than a thread switch (the engine commits nothing to storage), so
   // that waiting for one awake costs less than sleeping through it.
   bool writes_are_short() const { return short_writes_; }
@@ -82,9 +82,8 @@ class GroupCommit {
   const std::size_t max_batch_;
   std::mutex mu_;
   std::deque<Item> queue_;
-  bool writing_ = false;
+  std::atomic<bool> writing_{false};  // changed under mu_; read without it by writing()
   const bool short_writes_ = !engine_.commits_to_storage();
-  std::atomic<bool> busy_{false};  // writing_, readable without mu_
 };
 
 }  // namespace jobrunner::detail

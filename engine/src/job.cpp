@@ -69,7 +69,6 @@ bool valid_utf8(std::string_view s) {
   return true;
 }
 
-
 }  // namespace
 
 std::string_view to_string(JobState s) { return kStateNames[static_cast<int>(s)]; }

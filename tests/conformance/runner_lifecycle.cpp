@@ -13,9 +13,7 @@ namespace jobrunner::testing {
 RUNNER_TEST("a job inserted through the runner runs and completes with its result") {
   RunnerHarness<TestType> h;
   REQUIRE(h.runner().start().is_ok());
-  Job job = h.insert({{"do", "ok"}, {"result", {{"answer", 42}}}});
-  REQUIRE(h.wait_stopped(job.id));
-  Job done = h.get(job.id);
+  Job done = h.run_once({{"do", "ok"}, {"result", {{"answer", 42}}}});
   CHECK(done.state == JobState::completed);
   CHECK(done.result == json{{"answer", 42}});
   CHECK(done.attempt == 1);
@@ -28,9 +26,7 @@ RUNNER_TEST("an error is retried after the worker's backoff and discarded when a
   o.max_attempts = 2;
   RunnerHarness<TestType> h(10, o, Millis(10'000));
   REQUIRE(h.runner().start().is_ok());
-  Job job = h.insert({{"do", "error"}, {"message", "boom"}});
-  REQUIRE(h.wait_stopped(job.id));
-  Job failed = h.get(job.id);
+  Job failed = h.run_once({{"do", "error"}, {"message", "boom"}});
   CHECK(failed.state == JobState::retryable);
   CHECK(failed.scheduled_at == h.f.now() + 10'000);
   REQUIRE(failed.errors.size() == 1);
@@ -40,28 +36,24 @@ RUNNER_TEST("an error is retried after the worker's backoff and discarded when a
   h.f.clock->advance(Millis(9'999));
   CHECK(h.runner().stage_once().value() == 0);
   h.f.clock->advance(Millis(1));
-  REQUIRE(h.wait_stopped(job.id, 2));
-  Job discarded = h.get(job.id);
+  REQUIRE(h.wait_stopped(failed.id, 2));
+  Job discarded = h.get(failed.id);
   CHECK(discarded.state == JobState::discarded);
   CHECK(discarded.attempt == 2);
   CHECK(discarded.errors.size() == 2);
-  CHECK(h.probe->starts(job.id) == 2);
+  CHECK(h.probe->starts(failed.id) == 2);
 }
 
 RUNNER_TEST("an exception escaping a worker is recorded as an error, and the runner keeps running") {
   RunnerHarness<TestType> h;
   REQUIRE(h.runner().start().is_ok());
-  Job thrower = h.insert({{"do", "throw"}, {"message", "worker blew up"}});
-  REQUIRE(h.wait_stopped(thrower.id));
-  Job failed = h.get(thrower.id);
+  Job failed = h.run_once({{"do", "throw"}, {"message", "worker blew up"}});
   CHECK(failed.state == JobState::retryable);
   REQUIRE(failed.errors.size() == 1);
   CHECK(failed.errors[0].message == "worker blew up");
-  CHECK(h.events->count(EventKind::job_exception, thrower.id) == 1);
+  CHECK(h.events->count(EventKind::job_exception, failed.id) == 1);
 
-  Job next = h.insert({{"do", "ok"}});
-  REQUIRE(h.wait_stopped(next.id));
-  CHECK(h.get(next.id).state == JobState::completed);
+  CHECK(h.run_once({{"do", "ok"}}).state == JobState::completed);
 }
 
 RUNNER_TEST("a job for a worker nobody registered is an error entry and a retry, not a crash") {
@@ -98,15 +90,13 @@ RUNNER_TEST("discard and cancel outcomes are final and record their reason") {
 RUNNER_TEST("a snoozed job waits its delay without spending an attempt, then runs again") {
   RunnerHarness<TestType> h;
   REQUIRE(h.runner().start().is_ok());
-  Job job = h.insert({{"do", "snooze"}, {"snooze_ms", 5'000}});
-  REQUIRE(h.wait_stopped(job.id));
-  Job snoozed = h.get(job.id);
+  Job snoozed = h.run_once({{"do", "snooze"}, {"snooze_ms", 5'000}});
   CHECK(snoozed.state == JobState::scheduled);
   CHECK(snoozed.attempt == 0);
   CHECK(snoozed.scheduled_at == h.f.now() + 5'000);
   h.f.clock->advance(Millis(5'000));
-  REQUIRE(h.wait_stopped(job.id, 2));
-  CHECK(h.probe->starts(job.id) == 2);
+  REQUIRE(h.wait_stopped(snoozed.id, 2));
+  CHECK(h.probe->starts(snoozed.id) == 2);
 }
 
 RUNNER_TEST("a scheduled job is not run before its time and runs once it comes") {

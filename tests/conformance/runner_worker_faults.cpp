@@ -9,9 +9,7 @@ namespace {
 
 template <class H>
 void require_next_job_runs(H& h) {
-  Job next = h.insert({{"do", "ok"}, {"result", "fine"}});
-  REQUIRE(h.wait_stopped(next.id));
-  Job done = h.get(next.id);
+  Job done = h.run_once({{"do", "ok"}, {"result", "fine"}});
   CHECK(done.state == JobState::completed);
   CHECK(done.result == "fine");
 }
@@ -25,28 +23,24 @@ RUNNER_TEST(
     "a worker that throws something other than a std::exception is recorded as an error that says so") {
   RunnerHarness<TestType> h;
   REQUIRE(h.runner().start().is_ok());
-  Job thrower = h.insert({{"do", "throw_other"}});
-  REQUIRE(h.wait_stopped(thrower.id));
-  Job failed = h.get(thrower.id);
+  Job failed = h.run_once({{"do", "throw_other"}});
   CHECK(failed.state == JobState::retryable);
   REQUIRE(failed.errors.size() == 1);
   CHECK(failed.errors[0].message == "the worker threw an exception that is not a std::exception");
-  CHECK(h.events->count(EventKind::job_exception, thrower.id) == 1);
+  CHECK(h.events->count(EventKind::job_exception, failed.id) == 1);
   require_next_job_runs(h);
 }
 
 RUNNER_TEST("a result that cannot be stored as JSON ends the attempt as an error that says why") {
   RunnerHarness<TestType> h;
   REQUIRE(h.runner().start().is_ok());
-  Job job = h.insert({{"do", "bad_result"}});
-  REQUIRE(h.wait_stopped(job.id));
-  Job failed = h.get(job.id);
+  Job failed = h.run_once({{"do", "bad_result"}});
   CHECK(failed.state == JobState::retryable);
   CHECK(failed.result.is_null());
   REQUIRE(failed.errors.size() == 1);
   CHECK_THAT(failed.errors[0].message, Catch::StartsWith("the worker's result cannot be stored as JSON"));
   CHECK_THAT(failed.errors[0].message, Catch::Contains("invalid UTF-8"));
-  CHECK(h.events->last_end(job.id).value().outcome == Outcome::Kind::error);
+  CHECK(h.events->last_end(failed.id).value().outcome == Outcome::Kind::error);
   require_next_job_runs(h);
 }
 
@@ -54,16 +48,14 @@ RUNNER_TEST(
     "a checkpoint that cannot be stored as JSON is refused with invalid_argument, the last one kept") {
   RunnerHarness<TestType> h;
   REQUIRE(h.runner().start().is_ok());
-  Job job = h.insert({{"do", "bad_checkpoint"}});
-  REQUIRE(h.wait_stopped(job.id));
-  auto told = h.probe->last_save(job.id);
+  Job done = h.run_once({{"do", "bad_checkpoint"}});
+  auto told = h.probe->last_save(done.id);
   REQUIRE(told);
   CHECK(told->code() == StatusCode::invalid_argument);
   CHECK_THAT(told->message(), Catch::Contains("cannot be stored as JSON"));
-  Job done = h.get(job.id);
   CHECK(done.state == JobState::completed);
   CHECK(done.checkpoint.is_null());
-  CHECK(h.events->count(EventKind::checkpoint_saved, job.id) == 0);
+  CHECK(h.events->count(EventKind::checkpoint_saved, done.id) == 0);
   require_next_job_runs(h);
 }
 

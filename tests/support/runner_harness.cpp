@@ -209,6 +209,13 @@ bool RunnerHarness<EngineFixture>::wait_stopped(JobId id, int n) {
   return events->wait_ended(id, n);
 }
 
+template <class EngineFixture>
+Job RunnerHarness<EngineFixture>::run_once(json args) {
+  const Job job = insert(std::move(args));
+  REQUIRE(wait_stopped(job.id));
+  return get(job.id);
+}
+
 template struct RunnerHarness<LiteEngineFixture>;
 template struct RunnerHarness<DurableEngineFixture>;
 

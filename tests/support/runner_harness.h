@@ -118,6 +118,9 @@ struct RunnerHarness {
   Job get(JobId id) { return get_job(*f.engine, id); }
   // Waits until job `id` has stopped n times (any outcome).
   bool wait_stopped(JobId id, int n = 1);
+  // Inserts a scripted job with these args, waits until its first run has ended (failing the test
+  // case if it does not) and returns the job as stored then.
+  Job run_once(json args);
 
   EngineFixture f;
   std::shared_ptr<Probe> probe = std::make_shared<Probe>();
