@@ -124,7 +124,8 @@ Status validate(const NewJob& job) {
   }
   if (!all_utf8(job.args) || !all_utf8(job.meta) ||
       !std::all_of(job.tags.begin(), job.tags.end(), [](const std::string& t) { return valid_utf8(t); })) {
-    return Status::invalid("args, meta and tags must hold UTF-8 text only: a string has bytes that are not UTF-8");
+    return Status::invalid(
+        "args, meta and tags must hold UTF-8 text only: a string has bytes that are not UTF-8");
   }
   if (!job.meta.is_object()) {
     return Status::invalid(std::string("meta must be a JSON object, not ") + job.meta.type_name());

@@ -51,7 +51,9 @@ class RecordingEngine final : public Engine {
   Result<Job> job_get(JobId id) override { return inner_->job_get(id); }
   Result<std::vector<Job>> job_list(const JobFilter& f) override { return inner_->job_list(f); }
   Result<std::vector<StateCount>> job_count(const JobFilter& f) override { return inner_->job_count(f); }
-  Status queue_pause(const std::string& queue, Timestamp now) override { return inner_->queue_pause(queue, now); }
+  Status queue_pause(const std::string& queue, Timestamp now) override {
+    return inner_->queue_pause(queue, now);
+  }
   Status queue_resume(const std::string& queue, Timestamp now) override {
     return inner_->queue_resume(queue, now);
   }

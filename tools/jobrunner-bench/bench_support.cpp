@@ -133,7 +133,8 @@ void settle_wal(const Settings& s, const std::filesystem::path& db) {
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr);
   if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(handle, 10'000);
-  if (rc == SQLITE_OK) rc = sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   const std::string message = handle ? sqlite3_errmsg(handle) : "out of memory";
   sqlite3_close(handle);
   if (rc != SQLITE_OK) fail("checkpointing the WAL of " + db.string() + ": " + message);
